@@ -1,0 +1,5 @@
+// Loads every primitive family so the registry is complete.
+export * as elementwise from "./elementwise.js"
+export * as shape from "./shape.js"
+export * as reductions from "./reductions.js"
+export * as dot from "./dot.js"
