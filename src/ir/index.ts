@@ -31,3 +31,4 @@ export function print(j: Jaxpr | ClosedJaxpr): string {
 export function effects(j: Jaxpr | ClosedJaxpr): EffectSet {
   return "jaxpr" in j ? j.jaxpr.effects : j.effects
 }
+export { memoryReport, type MemoryReport } from "./memory.js"

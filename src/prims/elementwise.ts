@@ -286,3 +286,13 @@ export const stopGradientP: Primitive<P> = primitive<P>({
   laws: { noFiniteDifferences: true },
 })
 export const stopGradient = (x: Array): Array => bind1(stopGradientP, [x], none)
+
+/** name: the identity, tagging a value for checkpoint policies (saveOnlyNames). */
+export const nameP: Primitive<{ name: string }> = primitive<{ name: string }>({
+  name: "name",
+  abstractEval: ([x]) => [x!],
+  impl: ([x]) => [x!],
+  jvp: ([x], [dx], params) => [[bind1(nameP, [x!], params)], [dx!]],
+  transpose: ([ct]) => [ct!],
+  batch: (args, bdims, params) => [[bind1(nameP, args, params)], [bdims[0]!]],
+})

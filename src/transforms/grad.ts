@@ -1,5 +1,6 @@
 // grad : (a -> R) -> a -> T* a, and valueAndGrad: the VJP of a scalar output with cotangent 1.
 
+import { safeCall } from "../safe.js"
 import { Array, NdArray } from "../core/array.js"
 import { isFloat } from "../core/dtype.js"
 import { InvalidArgumentError, NonDifferentiableError, ShapeError } from "../core/errors.js"
@@ -95,4 +96,9 @@ export function valueAndGrad(f: (...args: any[]) => any, opts: GradOptions = {})
     return opts.hasAux ? [[value, aux], g] : [value, g]
   }
 }
-void Array
+
+
+/** `grad` returning effect's `Result` instead of throwing the library's errors. */
+grad.safe = (f: (...args: any[]) => any, opts: GradOptions = {}) => safeCall(grad(f, opts))
+/** `valueAndGrad` returning effect's `Result`. */
+valueAndGrad.safe = (f: (...args: any[]) => any, opts: GradOptions = {}) => safeCall(valueAndGrad(f, opts))

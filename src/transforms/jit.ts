@@ -2,6 +2,7 @@
 // Under an enclosing transform the cached jaxpr is evaluated on the tracers, re-emitting its
 // equations into that transform; at top level it runs compiled.
 
+import { safeCall } from "../safe.js"
 import type { Array } from "../core/array.js"
 import { InvalidArgumentError } from "../core/errors.js"
 import { Tracer } from "../core/trace.js"
@@ -63,3 +64,6 @@ export function jit(f: (...args: any[]) => any, opts: JitOptions = {}): (...args
   }
   return jitted
 }
+
+/** `jit` returning effect's `Result` instead of throwing the library's errors. */
+jit.safe = (f: (...args: any[]) => any, opts: JitOptions = {}) => safeCall(jit(f, opts))

@@ -2,6 +2,7 @@
 // Traces a function with abstract values only (shapes and dtypes) under a dynamic staging
 // trace, so every primitive, even on constants, becomes an equation.
 
+import { safeCall } from "../safe.js"
 import type { Array } from "../core/array.js"
 import type { ShapedArray } from "../core/aval.js"
 import type { ClosedJaxpr } from "../core/ir.js"
@@ -24,6 +25,11 @@ export function traceFlat(name: string, f: (...args: any[]) => any, avals: reado
   }, { dynamic: true })
 }
 
+/** Traces a function of flat arrays to a closed jaxpr (what higher-order primitives carry). */
+export function traceJaxprFlat(name: string, f: (xs: Array[]) => Array[], avals: readonly ShapedArray[]): ClosedJaxpr {
+  return withTrace(new JaxprTrace(nextLevel(), name), (trace) => trace.build(f(avals.map((a) => trace.newArg(a)))), { dynamic: true })
+}
+
 /**
  * The typed IR of `f` at the shapes and dtypes of the given arguments.
  * @example
@@ -41,3 +47,6 @@ export function makeJaxpr(f: (...args: any[]) => any): (...args: any[]) => Close
     return traceFlat("makeJaxpr", f, xs.map((x: Array) => x.aval), inDef).closed
   }
 }
+
+/** `makeJaxpr` returning effect's `Result` instead of throwing the library's errors. */
+makeJaxpr.safe = (f: (...args: any[]) => any) => safeCall(makeJaxpr(f))

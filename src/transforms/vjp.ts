@@ -1,6 +1,7 @@
 // vjp : (a -> b) -> a -> (b, T* b -o T* a)
 // Linearize, then transpose the linear jaxpr when the pullback is called.
 
+import { safeCall } from "../safe.js"
 import type { Array } from "../core/array.js"
 import { InvalidArgumentError, ShapeError } from "../core/errors.js"
 import { shapeEq } from "../core/shape.js"
@@ -87,3 +88,6 @@ export function vjp(f: (...args: any[]) => any, ...primals: unknown[]): [any, (c
 /** `vjp` for a function returning `[output, aux]`: returns `[output, pullback, aux]`. */
 vjp.withAux = (f: (...args: any[]) => any, ...primals: unknown[]): [any, (ct: unknown) => any[], any] =>
   makeVjp("vjp.withAux", f, primals, true)
+
+/** `vjp` returning effect's `Result` of `[out, pullback]`. */
+vjp.safe = (f: (...args: any[]) => any, ...primals: unknown[]) => safeCall(() => vjp(f, ...primals))()

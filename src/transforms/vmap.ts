@@ -2,6 +2,7 @@
 // Batching: each tracer carries a value with one extra axis (its bdim, or null when the
 // value is the same for every lane), and each primitive's `batch` rule maps the batch through.
 
+import { safeCall } from "../safe.js"
 import type { Array } from "../core/array.js"
 import { ShapedArray } from "../core/aval.js"
 import { ConcretizationError, InvalidArgumentError, ShapeError } from "../core/errors.js"
@@ -132,3 +133,6 @@ export function vmap(f: (...args: any[]) => any, opts: VmapOptions = {}): (...ar
   }
 }
 void flatten
+
+/** `vmap` returning effect's `Result` instead of throwing the library's errors. */
+vmap.safe = (f: (...args: any[]) => any, opts: VmapOptions = {}) => safeCall(vmap(f, opts))
