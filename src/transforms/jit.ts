@@ -10,6 +10,7 @@ import { evalJaxprFlat } from "../backends/interpreter/evalJaxpr.js"
 import { flattenArgs, unflatten } from "./flat.js"
 import { type Traced, traceFlat } from "./makeJaxpr.js"
 import { compiledRunner } from "./compiled.js"
+import { dceClosed } from "./dce.js"
 
 export interface JitOptions {
   /** Arguments treated as compile-time constants (part of the cache key, not traced). */
@@ -53,7 +54,8 @@ export function jit(f: (...args: any[]) => any, opts: JitOptions = {}): (...args
         for (let i = 0; i < args.length; i++) full.push(statics.includes(i) ? args[i] : dyn[k++])
         return f(...full)
       }, xs.map((x) => x.aval), inDef)
-      entry = { ...traced, run: compiledRunner(traced.closed) }
+      const closed = dceClosed(traced.closed)
+      entry = { closed, outDef: traced.outDef, run: compiledRunner(closed) }
       // a jaxpr closing over an outer transform's tracers is only valid inside that transform
       if (!traced.closed.consts.some((c) => c instanceof Tracer)) cache.set(key, entry)
     }

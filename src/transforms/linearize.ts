@@ -12,6 +12,7 @@ import { nextLevel, withTrace } from "../core/trace.js"
 import { instantiate } from "../prims/elementwise.js"
 import { evalClosed } from "../backends/interpreter/evalJaxpr.js"
 import { jvpFlat } from "./jvp.js"
+import { dceClosed } from "./dce.js"
 import { flattenArgs, unflatten } from "./flat.js"
 import { ShapeError } from "../core/errors.js"
 import { shapeEq } from "../core/shape.js"
@@ -29,7 +30,7 @@ export function linearizeFlat(f: (xs: Array[]) => Array[], primals: readonly Arr
     const diff = primals.map((p) => isFloat(p.dtype))
     const tangents: Tangent[] = primals.map((p, i) => (diff[i] ? staging.newArg(p.aval.strengthened()) : new Zero(p.aval)))
     const [outs, touts] = jvpFlat(f, primals, tangents, name)
-    const linear = staging.build(touts.map(instantiate))
+    const linear = dceClosed(staging.build(touts.map(instantiate)))
     return { outs, linear, diff }
   })
 }
