@@ -8,3 +8,5 @@ export {
 export { broadcastInDim, reshape, transpose, slice, pad, concatenate, rev, convert, iota, take, scatterAdd } from "../prims/shape.js"
 export { reduceSum, reduceMax, reduceMin, reduceProd, cumsum } from "../prims/reductions.js"
 export { dotGeneral } from "../prims/dot.js"
+export { scan, forILoop, type ScanOptions } from "./scan.js"
+export type { ScanCheckpoint } from "./scanCheckpoint.js"

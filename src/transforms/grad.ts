@@ -83,8 +83,7 @@ export function grad(f: (...args: any[]) => any, opts: GradOptions = {}): (...ar
  * @example
  * ```ts
  * import { valueAndGrad, np } from "wengert"
- * const [v, g] = valueAndGrad((x) => np.multiply(x, x))(3)
- * [v.item(), g.item()] // => [9, 6]
+ * valueAndGrad((x) => np.multiply(x, x))(3).map((a: any) => a.item()) // => [9, 6]
  * ```
  * @throws {@link ShapeError} when `f` does not return a scalar.
  * @category transforms

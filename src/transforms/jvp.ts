@@ -10,7 +10,10 @@ import { type Primitive, type Tangent, Zero, isZero, zeroDerivative } from "../c
 import { Trace, Tracer, bind, nextLevel, withTrace } from "../core/trace.js"
 import { shapeEq } from "../core/shape.js"
 import { treedefLeafCount } from "../core/tree.js"
-import { instantiate } from "../prims/elementwise.js"
+import { instantiate, instantiate as instantiate0 } from "../prims/elementwise.js"
+import type { ClosedJaxpr } from "../core/ir.js"
+import { traceJaxprFlat } from "./makeJaxpr.js"
+import { evalJaxprFlat } from "../backends/interpreter/evalJaxpr.js"
 import { flattenArgs, unflatten } from "./flat.js"
 
 export class JvpTracer extends Tracer {
@@ -84,4 +87,24 @@ export function jvp(f: (...args: any[]) => any, primals: readonly unknown[], tan
   }, ps, ts.map((t, i) => (isFloat(ps[i]!.dtype) ? (t.dtype === ps[i]!.dtype ? t : t.astype(ps[i]!.dtype)) : new Zero(ps[i]!.aval))))
   void treedefLeafCount
   return [unflatten(outDef, po), unflatten(outDef, to.map(instantiate))]
+}
+
+/**
+ * The JVP of a const-free closed jaxpr as a jaxpr: inputs [...primals, ...nonzero tangents],
+ * outputs [...primal outs, ...tangent outs that are nonzero or instantiated]. What control-flow
+ * rules call on their bodies.
+ */
+export function jvpJaxpr(body: ClosedJaxpr, nonzeros: readonly boolean[], instantiate: readonly boolean[]): { jaxpr: ClosedJaxpr; outNonzero: boolean[] } {
+  const inAvals = body.inAvals
+  let outNonzero: boolean[] = []
+  const jaxpr = traceJaxprFlat("jvp", (ins) => {
+    const n = inAvals.length
+    const primals = ins.slice(0, n)
+    let k = n
+    const tangents: Tangent[] = inAvals.map((a, i) => (nonzeros[i] ? ins[k++]! : new Zero(a)))
+    const [po, to] = jvpFlat((xs) => evalJaxprFlat(body.jaxpr, body.consts, xs), primals, tangents, "jvp")
+    outNonzero = to.map((t, i) => !isZero(t) || !!instantiate[i])
+    return [...po, ...to.filter((_, i) => outNonzero[i]).map(instantiate0)]
+  }, [...inAvals, ...inAvals.filter((_, i) => nonzeros[i]).map((a) => a.strengthened())])
+  return { jaxpr, outNonzero }
 }

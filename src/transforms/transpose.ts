@@ -13,9 +13,15 @@ import { add } from "../prims/elementwise.js"
 
 /** Cotangents of `jaxpr`'s invars given cotangents of its outvars (consts are known). */
 export function backwardPass(jaxpr: Jaxpr, consts: readonly Array[], cts: readonly Tangent[]): Tangent[] {
+  return backwardPassArgs(jaxpr, consts, jaxpr.invars.map((v) => new UndefinedPrimal(v.aval)), cts)
+}
+
+/** As backwardPass, with some invars known (`args[i]` an array) and the rest linear (UndefinedPrimal). */
+export function backwardPassArgs(jaxpr: Jaxpr, consts: readonly Array[], args: readonly (Array | UndefinedPrimal)[], cts: readonly Tangent[]): Tangent[] {
   const known = new Map<Var, Array>()
   jaxpr.constvars.forEach((v, i) => known.set(v, consts[i]!))
-  const linear = new Set<Var>(jaxpr.invars)
+  const linear = new Set<Var>()
+  jaxpr.invars.forEach((v, i) => { const a = args[i]!; if (a instanceof UndefinedPrimal) linear.add(v); else known.set(v, a) })
   const isLinear = (a: Atom) => a instanceof Var && linear.has(a)
   const read = (a: Atom): Array => (a instanceof Literal ? a.value : known.get(a)!)
 
