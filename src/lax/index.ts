@@ -10,3 +10,4 @@ export { reduceSum, reduceMax, reduceMin, reduceProd, cumsum } from "../prims/re
 export { dotGeneral } from "../prims/dot.js"
 export { scan, forILoop, type ScanOptions } from "./scan.js"
 export type { ScanCheckpoint } from "./scanCheckpoint.js"
+export { cond, switch_ as switch, whileLoop, type WhileOptions } from "./control.js"
