@@ -42,7 +42,8 @@ function runWorker(impl: string, workload: string): Row {
 const fmtTime = (ms?: number) =>
   ms === undefined ? "n/a" : ms < 1 ? `${(ms * 1e3).toPrecision(3)} µs` : ms < 1e3 ? `${ms.toPrecision(3)} ms` : `${(ms / 1e3).toPrecision(3)} s`
 const fmtErr = (e?: number) => (e === undefined ? "n/a" : e === 0 ? "0" : Number.isNaN(e) ? "NaN" : e.toExponential(1))
-const fmtRatio = (a?: number, b?: number) => (a === undefined || b === undefined ? "n/a" : `${(a / b).toPrecision(3)}×`)
+const fmtRatio = (a?: number, b?: number) =>
+  a === undefined || b === undefined ? "n/a" : `${a / b >= 1000 ? (a / b).toFixed(0) : (a / b).toPrecision(3)}×`
 const how = (r: Row) => (r.ok ? r.note ?? "" : `n/a: ${r.reason ?? "failed"}`.replaceAll("|", "\\|"))
 
 const { wantWorkload, wantImpl } = parseArgs(process.argv.slice(2))

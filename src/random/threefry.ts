@@ -1,9 +1,10 @@
 // The pure-JS kernel of JAX's default PRNG: Threefry-2x32 (20 rounds) and the key
 // operations and bit streams of JAX >= 0.5, where `jax_threefry_partitionable=True` is the
 // default: the counter of element i of a shape is its row-major flat index, split into
-// (hi, lo) 32-bit words. Keys are JAX's key_data: a Uint32Array [k0, k1]. The samplers that
-// turn bits into numbers live in ./kernelsSamplers.ts and are re-exported here.
-// Arithmetic is int32 (`| 0`, `^`, shifts) stored into Uint32Arrays; loops allocate nothing.
+// (hi, lo) 32-bit words. Keys are JAX's key_data: a Uint32Array [k0, k1]. The samplers at the
+// end draw bits here and convert them with ./kernelsSamplers.ts (float helpers: FMA, log1p,
+// erfinv in ./kernelsMath.ts); both are re-exported. Arithmetic is int32 (`| 0`, `^`,
+// shifts) stored into Uint32Arrays; loops allocate nothing.
 
 import {
   argmaxNoisyLogits, bernoulli32FromBits, bernoulli64FromBits, gumbel32FromBits, gumbel64FromBits,
@@ -236,17 +237,21 @@ export function randomBits64(key: KeyData, count: number, offset = 0): { hi: Uin
 // Samplers: bits from the streams above, numbers from ./kernelsSamplers.ts.
 //
 // Accuracy against JAX (CPU, JAX >= 0.5, partitionable threefry). Bits, keys, uniform,
-// bernoulli and permutation are exact. uniform with other bounds than [0, 1) fuses its
-// multiply-add as XLA:CPU does on FMA hardware (x86-64 with FMA3, aarch64). normal is exact
-// where it is pure arithmetic: XLA's ErfInv polynomials, its log1p's rational branch
-// (|u| < 0.6436, about 64% of draws) and fused Horner steps are reproduced bit for bit;
-// elsewhere log1p calls the platform log, where V8's Math.log (rounded to float32 for
-// float32) stands in for XLA's libm/Eigen log, so a small fraction of draws can differ in
-// the last bit. gumbel, and so categorical's noise, uses two such logs per draw, with the
-// same caveat; categorical's indices differ only if such a last-bit difference decides an
-// argmax. XLA's log1p itself changed over time (a Taylor branch below 1e-4 before its
-// Cephes rational branch; a narrower rational range after 2026-08), and so did JAX's
-// erf_inv (its own minimax polynomials in 2026): this reproduces the Cephes-branch XLA.
+// bernoulli and permutation are exact. uniform with bounds other than [0, 1) fuses its
+// multiply-add, as XLA:CPU does on FMA hardware (x86-64 with FMA3, aarch64). normal follows
+// XLA step for step: ErfInv32/ErfInv64 (Giles' polynomials, Horner steps fused) on
+// w = -log1p(-u·u), with XLA:CPU's log1p (Cephes rational branch for |x| < sqrt(2) - 1,
+// reproducing its documented 129-ulp float64 error near -0.414, jax-ml/jax#39707). Where the
+// computation is pure arithmetic (|u| < 0.6436, about 64% of draws) it is bit-exact; where
+// log1p calls the platform log, V8's Math.log (rounded to float32 for float32) stands in for
+// XLA's libm/Eigen log, so a small fraction of those draws can differ in the last bit.
+// Like XLA, float64 erfinv loses accuracy near ±1 (x² is rounded before 1 - x² is formed:
+// ~1e-11 relative at |u| = 1 - 1e-8). gumbel uses two platform logs per draw (same caveat);
+// categorical's indices can differ only where such a last bit decides an argmax.
+// XLA's log1p changed over time (a Taylor branch below 1e-4 before the Cephes branch; a
+// narrower rational range from openxla/xla#46765, 2026-08), as did JAX's erf_inv (its own
+// minimax polynomials in 2026); about 3-5% of normal draws depend on those choices. This
+// reproduces the Cephes-branch XLA (2025 to mid-2026).
 // ---------------------------------------------------------------------------------------
 
 /** Float dtypes the samplers produce. */
@@ -258,7 +263,8 @@ export type FloatDtype = "float32" | "float64"
  * + minval) in float32. `minval`/`maxval` are numbers or arrays already broadcast to count.
  * @example
  * ```ts
- * uniform32(seedKey(0), 1)[0] // => 0.9476670026779175 (JAX docs: 0.947667)
+ * // JAX's docs print random.uniform(random.key(0)) as 0.947667
+ * uniform32(seedKey(0), 1)[0] // => 0.9476670026779175
  * ```
  */
 export function uniform32(key: KeyData, count: number, minval: Floats = 0, maxval: Floats = 1): Float32Array {
