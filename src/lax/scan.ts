@@ -25,8 +25,7 @@ export interface ScanOptions {
  * @example
  * ```ts
  * import { lax, np } from "wengert"
- * const [total, partial] = lax.scan((c, x) => [np.add(c, x), np.add(c, x)], 0, np.array([1, 2, 3]))
- * [total.item(), partial.toArray()] // => [6, [1, 3, 6]]
+ * lax.scan((c, x) => [np.add(c, x), np.add(c, x)], 0, np.array([1, 2, 3]))[1].toArray() // => [1, 3, 6]
  * ```
  * @throws {@link ShapeError} when the carry changes type or the xs disagree on length.
  * @category control flow

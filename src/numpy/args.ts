@@ -20,7 +20,7 @@ export const show = (x: { aval: { str(): string } }): string => x.aval.str()
 /**
  * The dtype a set of operands combines to. Arrays promote by `promote`; a JS number is weak:
  * it takes a float array's dtype, an integer-valued one also keeps an int array's dtype (and
- * makes bool int32), any other meets ints as float64. Only JS numbers gives float64.
+ * makes bool int32), any other meets ints as float64. JS numbers alone give float64.
  */
 export function resultDtype(xs: readonly (Array | number)[]): DType {
   let dt: DType | null = null, weak = true
@@ -43,8 +43,10 @@ export function resultDtype(xs: readonly (Array | number)[]): DType {
 export type Kind = "any" | "numeric" | "float"
 
 /** Converts operands to one dtype: `numeric` turns bool into int32, `float` turns ints and bool into float64. */
-export function castAll(fn: string, xs: readonly ArrayLike[], kind: Kind = "any"): Array[] {
-  const pre = xs.map((x) => (typeof x === "number" ? x : arr(fn, x)))
+export const castAll = (fn: string, xs: readonly ArrayLike[], kind: Kind = "any"): Array[] =>
+  castConverted(xs.map((x) => (typeof x === "number" ? x : arr(fn, x))), kind)
+
+function castConverted(pre: readonly (Array | number)[], kind: Kind): Array[] {
   let dt = resultDtype(pre)
   if (kind === "float" && !isFloat(dt)) dt = "float64"
   if (kind === "numeric" && dt === "bool") dt = "int32"
@@ -82,8 +84,12 @@ export const broadcastTo_ = (x: Array, shape: Shape): Array =>
   shapeEq(x.shape, shape) ? x : broadcastInDim(x, shape, range(x.ndim).map((i) => i + shape.length - x.ndim))
 
 /** castAll then broadcastArrays: the usual preamble of an elementwise function. */
-export const operands = (fn: string, xs: readonly ArrayLike[], kind: Kind = "any"): Array[] =>
-  broadcastArrays(fn, castAll(fn, xs, kind))
+export function operands(fn: string, xs: readonly ArrayLike[], kind: Kind = "any"): Array[] {
+  const pre = xs.map((x) => (typeof x === "number" ? x : arr(fn, x)))
+  // shapes are checked before casting, so an error shows the dtypes the caller passed
+  const shape = broadcastShape(fn, pre.filter((x): x is Array => typeof x !== "number"))
+  return castConverted(pre, kind).map((x) => (x.ndim === 0 || shapeEq(x.shape, shape) ? x : broadcastTo_(x, shape)))
+}
 
 // axes ---------------------------------------------------------------------------------------
 

@@ -243,7 +243,7 @@ export const selectNP: Primitive<P> = primitive<P>({
   abstractEval: ([p, f, t]) => {
     if (p!.dtype !== "bool") throw new DtypeError("select_n", [p!.dtype], "the predicate must be bool; compare first (np.greater, ...).")
     const [out] = naryEval("select_n", all)([f!, t!])
-    if (p!.ndim > 0 && !shapeEq(p!.shape, out!.shape))
+    if (p!.ndim > 0 && out!.ndim > 0 && !shapeEq(p!.shape, out!.shape))
       throw new ShapeError("select_n", [p!.shape, f!.shape, t!.shape], "the predicate must be a scalar or have the cases' shape.")
     return [p!.ndim > 0 ? new ShapedArray(p!.shape, out!.dtype, out!.weakType) : out!]
   },
@@ -269,7 +269,6 @@ export const selectNP: Primitive<P> = primitive<P>({
       isUndefined(t) ? unbroadcast(select(p as Array, ct!, zeros), t.aval) : null]
   },
   batch: (args, bdims, params, size) => elementwiseBatch(selectNP)(args, bdims, params, size),
-  laws: { noFiniteDifferences: true },
 })
 /** Where `pred`, `onTrue`; elsewhere `onFalse`. */
 export const select = (pred: Array, onTrue: Array, onFalse: Array): Array => bind1(selectNP, [pred, onFalse, onTrue], none)
