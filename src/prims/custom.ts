@@ -36,26 +36,32 @@ const moveAll = (args: readonly Array[], bdims: readonly (number | null)[], size
 
 // custom_jvp_call ----------------------------------------------------------------------------
 
-export type CustomJvpP = { call: ClosedJaxpr; jvp: ClosedJaxpr; num_call_consts: number; num_jvp_consts: number; name: string }
+/** The rule on flat arrays: (primals, tangents) -> [outs, tangentOuts]; traced lazily (it may call f again). */
+export type JvpFn = (primals: Array[], tangents: Array[]) => [Array[], Array[]]
+export type CustomJvpP = { call: ClosedJaxpr; jvp: JvpFn; num_consts: number; name: string }
 
 export const customJvpCallP: Primitive<CustomJvpP> = primitive<CustomJvpP>({
   name: "custom_jvp_call",
   abstractEval: (_, { call }) => call.outAvals,
-  impl: (args, p) => run(p.call, [...args.slice(0, p.num_call_consts), ...args.slice(p.num_call_consts + p.num_jvp_consts)]) as ReturnType<Primitive["impl"]>,
+  impl: (args, p) => run(p.call, args) as ReturnType<Primitive["impl"]>,
   jvp: (primals, tangents, p) => {
-    const nc = p.num_call_consts + p.num_jvp_consts
-    if (tangents.slice(0, nc).some((t) => !isZero(t))) throw closedOverTangent(p.name)
-    const xs = primals.slice(nc)
-    const outs = run(p.jvp, [...primals.slice(p.num_call_consts, nc), ...xs, ...tangents.slice(nc).map(instantiate)])
-    const n = outs.length / 2
-    return [outs.slice(0, n), outs.slice(n)]
+    if (tangents.slice(0, p.num_consts).some((t) => !isZero(t))) throw closedOverTangent(p.name)
+    return p.jvp(primals.slice(p.num_consts), tangents.slice(p.num_consts).map(instantiate))
   },
   batch: (args, bdims, p, size) => {
     const moved = moveAll(args, bdims, size)
-    const cc = moved.slice(0, p.num_call_consts), jc = moved.slice(p.num_call_consts, p.num_call_consts + p.num_jvp_consts)
-    const xs = moved.slice(p.num_call_consts + p.num_jvp_consts)
-    const call = batchJaxpr(p.call, size, [...cc, ...xs].map((a) => a.aval))
-    const jvp = batchJaxpr(p.jvp, size, [...jc, ...xs, ...xs].map((a) => a.aval))
+    const call = batchJaxpr(p.call, size, moved.map((a) => a.aval))
+    const jvp: JvpFn = (ps, ts) => {
+      const n = ps.length
+      let nOut = 0
+      const [outs, dims] = vmapFlat((ins) => {
+        const [o, t] = p.jvp(ins.slice(0, n), ins.slice(n))
+        nOut = o.length
+        return [...o, ...t]
+      }, [...ps, ...ts], [...ps, ...ts].map(() => 0), size)
+      const all = outs.map((o, i) => moveBatchAxis(o, dims[i]!, 0, size))
+      return [all.slice(0, nOut), all.slice(nOut)]
+    }
     const outs = bind(customJvpCallP, moved, { ...p, call, jvp })
     return [outs, outs.map(() => 0)]
   },

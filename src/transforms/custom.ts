@@ -7,7 +7,7 @@ import { InvalidArgumentError, ShapeError } from "../core/errors.js"
 import type { ClosedJaxpr } from "../core/ir.js"
 import { bind } from "../core/trace.js"
 import type { TreeDef } from "../core/tree.js"
-import { type Bwd, customJvpCallP, customVjpCallP } from "../prims/custom.js"
+import { type Bwd, type JvpFn, customJvpCallP, customVjpCallP } from "../prims/custom.js"
 import { convert } from "../prims/shape.js"
 import { flattenArgs, unflatten } from "./flat.js"
 import { traceJaxprFlat } from "./makeJaxpr.js"
@@ -58,17 +58,16 @@ export function customJvp(f: (...args: any[]) => any, opts: { jvp: (primals: any
       outLike = outs
       return outs
     }, avals)
-    const n = xs.length
-    const [jvpJ, jc] = traceHoisted(name, (ins) => {
-      const res = opts.jvp(unflatten(inDef, ins.slice(0, n)), unflatten(inDef, ins.slice(n)))
+    const rule: JvpFn = (ps, ts) => {
+      const res = opts.jvp(unflatten(inDef, ps), unflatten(inDef, ts))
       if (!globalThis.Array.isArray(res) || res.length !== 2) throw new InvalidArgumentError(`customJvp(${name})`, "the jvp rule must return [out, tangentOut].")
       const [outs, od] = flattenArgs(`customJvp(${name})`, res[0])
       const [touts, td] = flattenArgs(`customJvp(${name})`, res[1])
       if (od.key !== outDef!.key || td.key !== outDef!.key)
         throw new ShapeError(`customJvp(${name})`, [], `the rule returned structures ${od.key} and ${td.key} but f returns ${outDef!.key}.`)
-      return [...matchTypes(`customJvp(${name})`, "rule output", outs, outLike), ...matchTypes(`customJvp(${name})`, "tangent output", touts, outLike)]
-    }, [...avals, ...avals.map((a) => a.strengthened())])
-    const outs = bind(customJvpCallP, [...cc, ...jc, ...xs], { call, jvp: jvpJ, num_call_consts: cc.length, num_jvp_consts: jc.length, name })
+      return [matchTypes(`customJvp(${name})`, "rule output", outs, outLike), matchTypes(`customJvp(${name})`, "tangent output", touts, outLike)]
+    }
+    const outs = bind(customJvpCallP, [...cc, ...xs], { call, jvp: rule, num_consts: cc.length, name })
     return unflatten(outDef!, outs)
   }
 }

@@ -1,0 +1,109 @@
+// lax.customLinearSolve and lax.customRoot: solvers whose derivatives come from the implicit
+// function theorem and an adjoint linear solve, never from differentiating the iterations.
+
+import type { Array } from "../core/array.js"
+import { InvalidArgumentError, ShapeError } from "../core/errors.js"
+import type { ClosedJaxpr } from "../core/ir.js"
+import { bind } from "../core/trace.js"
+import type { TreeDef } from "../core/tree.js"
+import { evalJaxprFlat } from "../backends/interpreter/evalJaxpr.js"
+import { linearSolveP } from "../prims/control/linearSolve.js"
+import { instantiate, neg, stopGradient } from "../prims/elementwise.js"
+import { convert } from "../prims/shape.js"
+import { flattenArgs, unflatten } from "../transforms/flat.js"
+import { customJvp } from "../transforms/custom.js"
+import { jvpFlat } from "../transforms/jvp.js"
+import { traceJaxprFlat } from "../transforms/makeJaxpr.js"
+import { hoistConsts } from "../transforms/partialEval.js"
+
+type Fn = (x: any) => any
+
+function hoisted(name: string, f: (xs: Array[]) => Array[], avals: readonly import("../core/aval.js").ShapedArray[]): [ClosedJaxpr, Array[]] {
+  const [j, c] = hoistConsts(traceJaxprFlat(name, f, avals))
+  return [j, c as Array[]]
+}
+
+/** A tree function as a function of flat leaves with a fixed structure. */
+const flatFn = (name: string, f: Fn, def: TreeDef) => (xs: Array[]): Array[] => flattenArgs(name, f(unflatten(def, xs)))[0]
+
+function linearSolveFlat(name: string, matvec: (xs: Array[]) => Array[], b: Array[], bDef: TreeDef,
+  solve: (mv: Fn, b: any) => any, transposeSolve: ((mv: Fn, b: any) => any) | undefined): Array[] {
+  const avals = b.map((x) => x.aval.strengthened())
+  const treeMv: Fn = (x) => unflatten(bDef, matvec(flattenArgs(name, x)[0]))
+  const [mvJ, mc] = hoisted(name, matvec, avals)
+  const [sJ, sc] = hoisted(name, (ys) => flattenArgs(name, solve(treeMv, unflatten(bDef, ys)))[0], avals)
+  const [tJ, tc] = transposeSolve ? hoisted(name, (ys) => flattenArgs(name, transposeSolve(treeMv, unflatten(bDef, ys)))[0], avals) : [null, []]
+  const bIn = b.map((x) => (x.aval.weakType ? convert(x, x.dtype) : x))
+  return bind(linearSolveP, [...mc, ...sc, ...tc, ...bIn], {
+    matvec: mvJ, solve: sJ, transpose_solve: tJ, num_matvec: mc.length, num_solve: sc.length, num_transpose: tc.length, name,
+  })
+}
+
+/**
+ * Solves `matvec(x) = b` with `solve(matvec, b)`, differentiating only through `matvec`
+ * (dx = A⁻¹(db − dA·x)); reverse mode solves with Aᵀ by `transposeSolve(matvecᵀ, ct)`.
+ * @example
+ * ```ts
+ * import { lax, np, grad } from "wengert"
+ * const x = (a) => lax.customLinearSolve((v) => np.multiply(a, v), np.array([2]), (mv, b) => np.divide(b, a), (mv, b) => np.divide(b, a))
+ * grad((a) => np.sum(x(a)))(4).item() // => -0.125
+ * ```
+ * @throws {@link NonDifferentiableError} under reverse mode without transposeSolve.
+ * @category control flow
+ * @since 0.1.0
+ */
+export function customLinearSolve(matvec: Fn, b: unknown, solve: (matvec: Fn, b: any) => any, transposeSolve?: (matvecT: Fn, b: any) => any): any {
+  const [bs, bDef] = flattenArgs("lax.customLinearSolve", b)
+  if (typeof matvec !== "function" || typeof solve !== "function") throw new InvalidArgumentError("lax.customLinearSolve", "matvec and solve must be functions.")
+  return unflatten(bDef, linearSolveFlat("lax.customLinearSolve", flatFn("lax.customLinearSolve", matvec, bDef), bs, bDef, solve, transposeSolve))
+}
+
+/**
+ * Finds x with f(x) = 0 by `solve(f, x0)` and differentiates the solution with respect to
+ * whatever `f` closes over by the implicit function theorem: dx = −(∂f/∂x)⁻¹ ∂f/∂θ dθ, the
+ * linear system solved by `tangentSolve(g, y)` (g linear). The solver's iterations are never
+ * differentiated; `solve` should reach the parameters only through the `f` it is given.
+ * @example
+ * ```ts
+ * import { lax, np, grad } from "wengert"
+ * const newton = (f, x) => { for (let i = 0; i < 30; i++) x = np.subtract(x, np.divide(f(x), np.multiply(2, x))); return x }
+ * const sqrt = (a) => lax.customRoot((x) => np.subtract(np.multiply(x, x), a), 1, newton, (g, y) => np.divide(y, g(1)))
+ * grad(sqrt)(4).item() // => 0.25
+ * ```
+ * @throws {@link ShapeError} when the solution's structure differs from x0's.
+ * @category control flow
+ * @since 0.1.0
+ */
+export function customRoot(f: Fn, x0: unknown, solve: (f: Fn, x0: any) => any, tangentSolve: (g: Fn, y: any) => any): any {
+  const name = "lax.customRoot"
+  const [xs0, xDef] = flattenArgs(name, x0)
+  const start = xs0.map((x) => stopGradient(x.aval.weakType ? convert(x, x.dtype) : x))
+  // f's parameters enter through its closure; capture them as explicit inputs θ
+  const [fJ, theta] = hoisted(name, flatFn(name, f, xDef), start.map((v) => v.aval))
+  const F = (th: Array[], xv: Array[]) => evalJaxprFlat(fJ.jaxpr, [], [...th, ...xv])
+  return unflatten(xDef, implicitSolution(name, F, theta, xDef, (th) => {
+    const [sol, sDef] = flattenArgs(name, solve((x: unknown) => unflatten(xDef, F(th, flattenArgs(name, x)[0])), unflatten(xDef, start)))
+    if (sDef.key !== xDef.key) throw new ShapeError(name, [], `solve returned structure ${sDef.key} but x0 has ${xDef.key}.`)
+    return sol.map((s, i) => (s.dtype === start[i]!.dtype && !s.aval.weakType ? s : convert(s, start[i]!.dtype)))
+  }, tangentSolve))
+}
+
+/**
+ * x*(θ), the solution of F(θ, x) = 0 found by `solveAt(θ)`, as a function whose derivative
+ * is the implicit function theorem's: dx = −(∂F/∂x)⁻¹ ∂F/∂θ dθ, the system solved by
+ * `tangentSolve` inside a linear_solve (so reverse mode solves the adjoint system). The rule
+ * calls x* again, so derivatives of any order go through the same theorem.
+ */
+export function implicitSolution(name: string, F: (th: Array[], x: Array[]) => Array[], theta: Array[], xDef: TreeDef,
+  solveAt: (th: Array[]) => Array[], tangentSolve: (g: Fn, y: any) => any): Array[] {
+  const solution = customJvp((...th: Array[]) => solveAt(th), {
+    jvp: (th: Array[], dth: Array[]) => {
+      const xs = solution(...th) as Array[]
+      const [, fT] = jvpFlat((t) => F(t, xs), th, dth, name)
+      const rhs = fT.map((t) => neg(instantiate(t)))
+      const matvec = (v: Array[]) => jvpFlat((xv) => F(th, xv), xs, v, name)[1].map(instantiate)
+      return [xs, linearSolveFlat(name, matvec, rhs, xDef, tangentSolve, tangentSolve)] as [Array[], Array[]]
+    },
+  })
+  return solution(...theta) as Array[]
+}
