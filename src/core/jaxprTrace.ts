@@ -3,7 +3,7 @@
 
 import { Array, NdArray } from "./array.js"
 import { ShapedArray } from "./aval.js"
-import { type Atom, ClosedJaxpr, Eqn, Jaxpr, Literal, Var, pure } from "./ir.js"
+import { type Atom, ClosedJaxpr, type EffectSet, Eqn, Jaxpr, Literal, Var, pure } from "./ir.js"
 import type { Primitive } from "./primitive.js"
 import { Trace, Tracer, raise } from "./trace.js"
 
@@ -41,7 +41,7 @@ export class JaxprTrace extends Trace {
   processPrimitive(prim: Primitive, args: readonly Array[], params: Record<string, unknown>): Array[] {
     const avals = prim.abstractEval(args.map((a) => a.aval), params)
     const outs = avals.map((a) => new Var(a))
-    this.eqns.push(new Eqn(prim, args.map((a) => (a as JaxprTracer).atom), outs, params, prim.effects ?? pure))
+    this.eqns.push(new Eqn(prim, args.map((a) => (a as JaxprTracer).atom), outs, params, eqnEffects(prim, params)))
     return outs.map((v) => new JaxprTracer(this, v))
   }
 
@@ -51,4 +51,24 @@ export class JaxprTrace extends Trace {
     const jaxpr = new Jaxpr([...this.constvars], [...this.invars], outAtoms, [...this.eqns])
     return new ClosedJaxpr(jaxpr, [...this.consts])
   }
+}
+
+/**
+ * An equation's effects: its primitive's, plus those of every jaxpr among its params, so a
+ * scan, cond or checkpoint whose body prints is itself effectful (and survives DCE).
+ */
+export function eqnEffects(prim: Primitive, params: Record<string, unknown>, effectsOf: (j: ClosedJaxpr | Jaxpr) => EffectSet = (j) => j.effects): EffectSet {
+  const own = prim.effects ?? pure
+  let acc: Set<string> | null = null
+  const add = (fx: EffectSet) => {
+    if (fx.length === 0) return
+    acc ??= new Set(own)
+    for (const f of fx) acc.add(f)
+  }
+  for (const k in params) {
+    const v = params[k]
+    if (v instanceof ClosedJaxpr || v instanceof Jaxpr) add(effectsOf(v))
+    else if (globalThis.Array.isArray(v)) for (const x of v) if (x instanceof ClosedJaxpr || x instanceof Jaxpr) add(effectsOf(x))
+  }
+  return acc === null ? own : [...(acc as Set<string>)]
 }

@@ -63,15 +63,20 @@ export function withTrace<T extends Trace, R>(trace: T, body: (t: T) => R, opts:
 /** Applies a primitive to arrays, under whatever transforms are active. */
 export function bind(prim: Primitive, args: readonly Array[], params: Record<string, unknown>): Array[] {
   let top: Trace = dynamic
-  for (const a of args) {
+  const n = args.length
+  for (let i = 0; i < n; i++) {
+    const a = args[i]
     if (!(a instanceof Tracer)) continue
     const t = a.trace
     if (!t.active) throw new TracerLeakError(t.name, a.aval.str())
     if (t.level > top.level) top = t
   }
-  const raised = args.map((a) => raise(top, a))
+  // plain loops: this runs once per primitive application while tracing long programs
+  const raised = new globalThis.Array<Array>(n)
+  for (let i = 0; i < n; i++) raised[i] = raise(top, args[i]!)
   const outs = top.processPrimitive(prim, raised, params)
-  return outs.map((o) => (o instanceof Tracer ? o.fullLower() : o))
+  for (let i = 0; i < outs.length; i++) { const o = outs[i]; if (o instanceof Tracer) outs[i] = o.fullLower() }
+  return outs
 }
 
 /** Brings `x` up to `trace`. */

@@ -27,9 +27,12 @@ export class JvpTrace extends Trace {
   pure(x: Array): JvpTracer { return new JvpTracer(this, x, new Zero(x.aval)) }
   processPrimitive(prim: Primitive, args: readonly Array[], params: Record<string, unknown>): Array[] {
     const ts = args as readonly JvpTracer[]
-    const primals = ts.map((t) => t.primal), tangents = ts.map((t) => t.tangent)
+    const n = ts.length
+    const primals = new globalThis.Array<Array>(n), tangents = new globalThis.Array<Tangent>(n)
+    let allZero = true
+    for (let i = 0; i < n; i++) { const t = ts[i]!; primals[i] = t.primal; tangents[i] = t.tangent; if (!(t.tangent instanceof Zero)) allZero = false }
     const rule = prim.jvp
-    if (rule === zeroDerivative || tangents.every(isZero)) {
+    if (rule === zeroDerivative || allZero) {
       return bind(prim, primals, params).map((o) => new JvpTracer(this, o, new Zero(o.aval)))
     }
     const [outs, touts] = (rule as Exclude<typeof rule, typeof zeroDerivative>)(primals, tangents, params)
