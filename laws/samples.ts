@@ -5,18 +5,16 @@
 
 import fc, { type Arbitrary } from "fast-check"
 import type { Array } from "../src/core/array.js"
-import { ShapedArray } from "../src/core/aval.js"
-import type { ClosedJaxpr } from "../src/core/ir.js"
 import type { DType } from "../src/core/dtype.js"
 import { type Primitive, lookupPrimitive } from "../src/core/primitive.js"
 import "../src/prims/index.js"
-import { cos, exp, mul, sin, tanh } from "../src/prims/elementwise.js"
-import { reduceSum } from "../src/prims/reductions.js"
-import { traceJaxprFlat } from "../src/transforms/makeJaxpr.js"
-import { condSpec, customJvpSpec, customVjpSpec, linearSolveSpec, scanSpec, whileSpec } from "./samplesHigher.js"
-import { randomSamples } from "./randomSamples.js"
+import {
+  type Domain, type Mode, acceptedDtypes, arr, distinct, dtypeArb, fromValues, permutation, range, shuffledSubset, smallShape, sortedSubset, uniform,
+} from "./gen.js"
 import { isotonicSamples } from "./isotonicSamples.js"
-import { type Domain, type Mode, acceptedDtypes, arr, distinct, dtypeArb, fromValues, matrices, permutation, range, shuffledSubset, smallShape, sortedSubset, uniform } from "./gen.js"
+import { randomSamples } from "./randomSamples.js"
+import { condSpec, customJvpSpec, customVjpSpec, linearSolveSpec, rematJvpSpec, rematSpec, scanSpec, whileSpec } from "./samplesHigher.js"
+import { choleskySpec, dotSpec, luSpec, solveSpec, triangularSolveSpec } from "./samplesLinalg.js"
 
 export type { Mode } from "./gen.js"
 
@@ -242,91 +240,6 @@ const scatterAddSpec: Spec<TakeC> = {
   config: takeConfig(numericDtype),
   args: (c) => tupleOf([arr(c.shape, c.dtype), indices(c), arr(takeShape(c), c.dtype)]),
   params: ({ axis }) => ({ axis }),
-}
-
-// dot_general ------------------------------------------------------------------------------
-
-type Role = "b" | "c" | "f"
-type DotC = { nb: number; nc: number; nl: number; nr: number; sizes: number[]; pl: number[]; pr: number[]; dtype: DType }
-/** Physical axis order of one operand: roles (batch, contracting, free) permuted by `perm`. */
-function operandAxes(nb: number, nc: number, nf: number, perm: readonly number[]) {
-  const roles: [Role, number][] = [...range(nb).map((i): [Role, number] => ["b", i]), ...range(nc).map((i): [Role, number] => ["c", i]), ...range(nf).map((i): [Role, number] => ["f", i])]
-  const phys = perm.map((p) => roles[p]!)
-  const pos = (r: Role, i: number) => phys.findIndex(([rr, ii]) => rr === r && ii === i)
-  return { phys, batch: range(nb).map((i) => pos("b", i)), contracting: range(nc).map((i) => pos("c", i)) }
-}
-const dotSpec: Spec<DotC> = {
-  config: (mode) => fc.record({ nb: fc.nat(1), nc: fc.nat(2), nl: fc.nat(1), nr: fc.nat(1) }).chain((k) => fc.record({
-    nb: fc.constant(k.nb), nc: fc.constant(k.nc), nl: fc.constant(k.nl), nr: fc.constant(k.nr),
-    sizes: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 6, maxLength: 6 }),
-    pl: permutation(k.nb + k.nc + k.nl), pr: permutation(k.nb + k.nc + k.nr),
-    dtype: dtypeArb(["float64", "float32", "int32"], mode),
-  })),
-  args: (c) => {
-    const size = ([r, i]: [Role, number], side: number) => c.sizes[r === "b" ? i : r === "c" ? 1 + i : 3 + side * 2 + i]!
-    const l = operandAxes(c.nb, c.nc, c.nl, c.pl), r = operandAxes(c.nb, c.nc, c.nr, c.pr)
-    return tupleOf([arr(l.phys.map((x) => size(x, 0)), c.dtype), arr(r.phys.map((x) => size(x, 1)), c.dtype)])
-  },
-  params: (c) => {
-    const l = operandAxes(c.nb, c.nc, c.nl, c.pl), r = operandAxes(c.nb, c.nc, c.nr, c.pr)
-    return { lhs_contracting: l.contracting, rhs_contracting: r.contracting, lhs_batch: l.batch, rhs_batch: r.batch }
-  },
-}
-
-// linear algebra ---------------------------------------------------------------------------
-
-const floatDtype = (mode: Mode) => dtypeArb(["float64", "float32"], mode)
-type MatC = { batch: number[]; n: number; k: number; dtype: DType; flags: boolean[] }
-const matConfig = (mode: Mode): Arbitrary<MatC> => fc.record({
-  batch: smallShape(0, 1), n: fc.integer({ min: 1, max: 3 }), k: fc.integer({ min: 1, max: 3 }),
-  dtype: floatDtype(mode), flags: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
-})
-const triFlags = (c: MatC) => ({ left_side: c.flags[0]!, lower: c.flags[1]!, transpose_a: c.flags[2]!, unit_diagonal: c.flags[3]! })
-const rhs = (c: MatC, left: boolean) => arr([...c.batch, left ? c.n : c.k, left ? c.k : c.n], c.dtype)
-
-const choleskySpec: Spec<MatC> = { config: matConfig, args: (c) => tupleOf([matrices(c.batch, c.n, c.dtype, "spd")]) }
-const triangularSolveSpec: Spec<MatC> = {
-  config: matConfig,
-  args: (c) => tupleOf([matrices(c.batch, c.n, c.dtype, "diagonal"), rhs(c, c.flags[0]!)]),
-  params: triFlags,
-}
-const luSpec: Spec<MatC> = { config: matConfig, args: (c) => tupleOf([matrices(c.batch, c.n, c.dtype, "pivoted")]) }
-const solveSpec: Spec<MatC> = {
-  config: matConfig,
-  args: (c) => tupleOf([matrices(c.batch, c.n, c.dtype, "pivoted"), rhs(c, true)]),
-  params: (c) => ({ transpose_a: c.flags[2]! }),
-}
-
-// checkpointing ----------------------------------------------------------------------------
-
-/** Small bodies for remat: (inputs) -> outputs, all of one shape (the last reduces to a scalar). */
-const bodies: { arity: number; f: (xs: Array[]) => Array[] }[] = [
-  { arity: 1, f: ([x]) => [mul(sin(x!), x!)] },
-  { arity: 2, f: ([x, y]) => [mul(x!, y!), exp(tanh(y!))] },
-  { arity: 2, f: ([x, y]) => [reduceSum(mul(x!, cos(y!)), range(x!.ndim))] },
-]
-type RematC = { shape: number[]; body: number }
-const bodyJaxprs = new Map<string, ClosedJaxpr>()
-function rematParams({ shape, body }: RematC): Record<string, unknown> {
-  const key = `${body}:${shape.join(",")}`
-  let jaxpr = bodyJaxprs.get(key)
-  if (!jaxpr) {
-    const b = bodies[body]!
-    jaxpr = traceJaxprFlat("remat", b.f, range(b.arity).map(() => new ShapedArray(shape, "float64")))
-    bodyJaxprs.set(key, jaxpr)
-  }
-  return { jaxpr, policy: "nothingSaveable" }
-}
-const rematConfig = (): Arbitrary<RematC> => fc.record({ shape: smallShape(0, 2), body: fc.nat(bodies.length - 1) })
-const rematSpec: Spec<RematC> = {
-  config: rematConfig,
-  args: ({ shape, body }) => tupleOf(range(bodies[body]!.arity).map(() => arr(shape, "float64"))),
-  params: rematParams,
-}
-const rematJvpSpec: Spec<RematC> = {
-  config: rematConfig,
-  args: ({ shape, body }) => tupleOf(range(2 * bodies[body]!.arity).map(() => arr(shape, "float64"))),
-  params: rematParams,
 }
 
 // the table --------------------------------------------------------------------------------

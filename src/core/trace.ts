@@ -33,8 +33,12 @@ class EvalTrace extends Trace {
   pure(x: Array): Array { return x }
   processPrimitive(prim: Primitive, args: readonly Array[], params: Record<string, unknown>): Array[] {
     const xs = args as readonly NdArray[]
-    prim.abstractEval(xs.map((x) => x.aval), params) // shape/dtype errors before any work
-    return prim.impl(xs, params)
+    const avals = prim.abstractEval(xs.map((x) => x.aval), params) // shape/dtype errors before any work
+    // weak typing follows the abstract values, so eager results promote as staged (jit) ones do
+    return prim.impl(xs, params).map((o, i) => {
+      const w = avals[i]?.weakType ?? o.aval.weakType
+      return o.aval.weakType === w ? o : new NdArray(o.data, o.shape, o.dtype, w)
+    })
   }
 }
 

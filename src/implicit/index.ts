@@ -5,11 +5,11 @@
 import type { Array } from "../core/array.js"
 import { InvalidArgumentError } from "../core/errors.js"
 import * as np from "../numpy/index.js"
-import { customRoot } from "../lax/linearSolve.js"
+import { namedRoot } from "../lax/linearSolve.js"
 import { whileLoop } from "../lax/control.js"
 import { jacfwd } from "../transforms/jacobian.js"
 import { ravel } from "./ravel.js"
-import { type SolverOptions, linearSolver } from "./solvers.js"
+import { type SolverOptions, linearSolver, residualBound } from "./solvers.js"
 
 export type { LinearSolver, SolverOptions } from "./solvers.js"
 
@@ -59,7 +59,7 @@ export function rootSolve(F: (x: any, params: any) => any, params: unknown, x0: 
     const step = (v: Array) => np.subtract(v, np.linalg.solve(jacfwd(fv)(v), fv(v)))
     return r.unravel(iterate(name, step, r.vec, opts.forwardTol ?? 1e-10, opts.forwardMaxIter ?? 100))
   }
-  return customRoot((x) => F(x, params), x0, opts.forward ?? newton, linearSolver(name, opts))
+  return namedRoot(name, (x) => F(x, params), x0, opts.forward ?? newton, linearSolver(name, opts), residualBound(opts))
 }
 
 /**
@@ -89,5 +89,5 @@ export function fixedPoint(T: (x: any, params: any) => any, params: unknown, x0:
     return r.unravel(iterate(name, step, r.vec, opts.forwardTol ?? 1e-10, opts.forwardMaxIter ?? 1000))
   }
   const forward = opts.forward ? (f: (x: any) => any, start: unknown) => opts.forward!((x: any) => { const r = ravel(name, x); return r.unravel(np.add(r.vec, ravel(name, f(x)).vec)) }, start) : picard
-  return customRoot(residual, x0, forward, linearSolver(name, opts))
+  return namedRoot(name, residual, x0, forward, linearSolver(name, opts), residualBound(opts))
 }

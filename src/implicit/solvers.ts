@@ -14,7 +14,7 @@ type Fn = (x: any) => any
 
 /** Solves g(x) = y for a linear g over pytrees, with the chosen method. */
 export function linearSolver(name: string, opts: SolverOptions): (g: Fn, y: any) => any {
-  const method = opts.solver ?? "dense", tol = opts.tol ?? 1e-10
+  const method = opts.solver ?? "dense"
   if (!["dense", "cg", "gmres"].includes(method))
     throw new InvalidArgumentError(name, `solver must be "dense", "cg" or "gmres", got ${JSON.stringify(method)}.`)
   return (g, y) => {
@@ -23,20 +23,8 @@ export function linearSolver(name: string, opts: SolverOptions): (g: Fn, y: any)
     const maxIter = opts.maxIter ?? Math.max(10, 2 * r.size)
     const x = method === "dense" ? np.linalg.solve(jacfwd(mv)(np.zerosLike(r.vec)), r.vec)
       : method === "cg" ? cg(mv, r.vec, maxIter) : gmres(mv, r.vec, Math.min(maxIter, r.size))
-    checkConverged(name, method, mv, x, r.vec, tol)
     return r.unravel(x)
   }
-}
-
-/** Raises a clear error when the solve's residual is known and too large (skipped when traced). */
-function checkConverged(name: string, method: string, mv: (v: Array) => Array, x: Array, b: Array, tol: number): void {
-  let res: number, scale: number
-  try {
-    res = np.linalg.norm(np.subtract(mv(x), b)).item()
-    scale = Math.max(1, np.linalg.norm(b).item())
-  } catch { return } // inside jit the residual is not known; the solve stands as computed
-  if (!(res <= Math.max(tol, 1e-8) * scale * 1e3))
-    throw new InvalidArgumentError(name, `the adjoint linear solve (${method}) did not converge: residual ${res.toExponential(2)} for |b| = ${scale.toExponential(2)}. The implicit function theorem needs ∂F/∂x invertible at the solution; check it, or use solver "dense" (or raise maxIter).`)
 }
 
 /** Conjugate gradients, a fixed number of steps (exact for SPD systems after n steps). */
@@ -84,3 +72,6 @@ function gmres(mv: (v: Array) => Array, b: Array, m: number): Array {
   const y = np.linalg.solve(np.matmul(Ht, Hm), np.matmul(Ht, e1))
   return np.matmul(np.transpose(np.stack(V.slice(0, m), 0)), y)
 }
+
+/** The residual bound the adjoint solve is checked against (relative to |b|). */
+export const residualBound = (opts: SolverOptions): number => Math.max(opts.tol ?? 1e-10, 1e-8) * 1e3

@@ -15,6 +15,8 @@ import { customJvp } from "../transforms/custom.js"
 import { jvpFlat } from "../transforms/jvp.js"
 import { traceJaxprFlat } from "../transforms/makeJaxpr.js"
 import { hoistConsts } from "../transforms/partialEval.js"
+import { backwardPassArgs } from "../transforms/transpose.js"
+import { UndefinedPrimal } from "../core/primitive.js"
 
 type Fn = (x: any) => any
 
@@ -26,16 +28,20 @@ function hoisted(name: string, f: (xs: Array[]) => Array[], avals: readonly impo
 /** A tree function as a function of flat leaves with a fixed structure. */
 const flatFn = (name: string, f: Fn, def: TreeDef) => (xs: Array[]): Array[] => flattenArgs(name, f(unflatten(def, xs)))[0]
 
-function linearSolveFlat(name: string, matvec: (xs: Array[]) => Array[], b: Array[], bDef: TreeDef,
-  solve: (mv: Fn, b: any) => any, transposeSolve: ((mv: Fn, b: any) => any) | undefined): Array[] {
+export function linearSolveFlat(name: string, matvec: (xs: Array[]) => Array[], b: Array[], bDef: TreeDef,
+  solve: (mv: Fn, b: any) => any, transposeSolve: ((mv: Fn, b: any) => any) | undefined, check: number | null = null): Array[] {
   const avals = b.map((x) => x.aval.strengthened())
   const treeMv: Fn = (x) => unflatten(bDef, matvec(flattenArgs(name, x)[0]))
   const [mvJ, mc] = hoisted(name, matvec, avals)
+  // Aᵀ for transposeSolve: the matvec transposed in its vector argument
+  const matvecT = (ys: Array[]): Array[] =>
+    backwardPassArgs(mvJ.jaxpr, [], [...mc, ...avals.map((a) => new UndefinedPrimal(a))], ys).slice(mc.length).map(instantiate)
+  const treeMvT: Fn = (y) => unflatten(bDef, matvecT(flattenArgs(name, y)[0]))
   const [sJ, sc] = hoisted(name, (ys) => flattenArgs(name, solve(treeMv, unflatten(bDef, ys)))[0], avals)
-  const [tJ, tc] = transposeSolve ? hoisted(name, (ys) => flattenArgs(name, transposeSolve(treeMv, unflatten(bDef, ys)))[0], avals) : [null, []]
+  const [tJ, tc] = transposeSolve ? hoisted(name, (ys) => flattenArgs(name, transposeSolve(treeMvT, unflatten(bDef, ys)))[0], avals) : [null, []]
   const bIn = b.map((x) => (x.aval.weakType ? convert(x, x.dtype) : x))
   return bind(linearSolveP, [...mc, ...sc, ...tc, ...bIn], {
-    matvec: mvJ, solve: sJ, transpose_solve: tJ, num_matvec: mc.length, num_solve: sc.length, num_transpose: tc.length, name,
+    matvec: mvJ, solve: sJ, transpose_solve: tJ, num_matvec: mc.length, num_solve: sc.length, num_transpose: tc.length, name, check,
   })
 }
 
@@ -75,7 +81,11 @@ export function customLinearSolve(matvec: Fn, b: unknown, solve: (matvec: Fn, b:
  * @since 0.1.0
  */
 export function customRoot(f: Fn, x0: unknown, solve: (f: Fn, x0: any) => any, tangentSolve: (g: Fn, y: any) => any): any {
-  const name = "lax.customRoot"
+  return namedRoot("lax.customRoot", f, x0, solve, tangentSolve, null)
+}
+
+/** customRoot under a caller's name, with an optional residual check of the adjoint solve. */
+export function namedRoot(name: string, f: Fn, x0: unknown, solve: (f: Fn, x0: any) => any, tangentSolve: (g: Fn, y: any) => any, check: number | null): any {
   const [xs0, xDef] = flattenArgs(name, x0)
   const start = xs0.map((x) => stopGradient(x.aval.weakType ? convert(x, x.dtype) : x))
   // f's parameters enter through its closure; capture them as explicit inputs θ
@@ -85,7 +95,7 @@ export function customRoot(f: Fn, x0: unknown, solve: (f: Fn, x0: any) => any, t
     const [sol, sDef] = flattenArgs(name, solve((x: unknown) => unflatten(xDef, F(th, flattenArgs(name, x)[0])), unflatten(xDef, start)))
     if (sDef.key !== xDef.key) throw new ShapeError(name, [], `solve returned structure ${sDef.key} but x0 has ${xDef.key}.`)
     return sol.map((s, i) => (s.dtype === start[i]!.dtype && !s.aval.weakType ? s : convert(s, start[i]!.dtype)))
-  }, tangentSolve))
+  }, tangentSolve, check))
 }
 
 /**
@@ -95,14 +105,14 @@ export function customRoot(f: Fn, x0: unknown, solve: (f: Fn, x0: any) => any, t
  * calls x* again, so derivatives of any order go through the same theorem.
  */
 export function implicitSolution(name: string, F: (th: Array[], x: Array[]) => Array[], theta: Array[], xDef: TreeDef,
-  solveAt: (th: Array[]) => Array[], tangentSolve: (g: Fn, y: any) => any): Array[] {
+  solveAt: (th: Array[]) => Array[], tangentSolve: (g: Fn, y: any) => any, check: number | null = null): Array[] {
   const solution = customJvp((...th: Array[]) => solveAt(th), {
     jvp: (th: Array[], dth: Array[]) => {
       const xs = solution(...th) as Array[]
       const [, fT] = jvpFlat((t) => F(t, xs), th, dth, name)
       const rhs = fT.map((t) => neg(instantiate(t)))
       const matvec = (v: Array[]) => jvpFlat((xv) => F(th, xv), xs, v, name)[1].map(instantiate)
-      return [xs, linearSolveFlat(name, matvec, rhs, xDef, tangentSolve, tangentSolve)] as [Array[], Array[]]
+      return [xs, linearSolveFlat(name, matvec, rhs, xDef, tangentSolve, tangentSolve, check)] as [Array[], Array[]]
     },
   })
   return solution(...theta) as Array[]

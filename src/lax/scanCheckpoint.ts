@@ -13,13 +13,13 @@ export type ScanCheckpoint = "none" | { readonly every: number } | "binomial"
 
 const sliceRows = (x: Array, lo: number, hi: number) => slice(x, x.shape.map((_, i) => (i === 0 ? lo : 0)), x.shape.map((d, i) => (i === 0 ? hi : d)))
 
-/** Plain scan of the traced body over rows [lo, hi) of xs. */
-function run(body: TracedFn, carry: Array[], xs: Array[], reverse: boolean): Array[] {
-  const length = xs[0]?.shape[0] ?? 0
+/** Plain scan of the traced body over `length` rows of xs. */
+function run(body: TracedFn, carry: Array[], xs: Array[], reverse: boolean, length = xs[0]?.shape[0] ?? 0): Array[] {
   return scanPrim([...body.consts, ...carry, ...xs], { jaxpr: body.jaxpr, num_consts: body.consts.length, num_carry: carry.length, length, reverse })
 }
 
 export function scanCheckpointed(body: TracedFn, carry: Array[], xs: Array[], length: number, reverse: boolean, how: ScanCheckpoint): Array[] {
+  if (length === 0) return run(body, carry, xs, reverse, 0)
   if (how === "binomial") return bisect(body, carry, xs, length, reverse)
   if (how === "none" || typeof how !== "object" || !Number.isInteger(how.every) || how.every < 1)
     throw new InvalidArgumentError("lax.scan", `checkpoint must be "none", "binomial" or { every: k } with a positive integer k, got ${JSON.stringify(how)}.`)
@@ -44,9 +44,10 @@ export function scanCheckpointed(body: TracedFn, carry: Array[], xs: Array[], le
     outs = o2.slice(0, nk)
     ys = rest ? o2.slice(nk).map((y, i) => (segments ? concatenate([y1[i]!, y], 0) : y)) : [...y1]
   } else {
-    const o2 = rest ? run(body, carry, xs.map(tail), reverse) : carry
-    const [c1, y1] = segments ? runHead(o2.slice(0, nk)) : [o2.slice(0, nk), [] as Array[]]
-    outs = [...c1]
+    // reverse: the segments cover the high rows [rest, N) and run first; the low rows last
+    const [c1, y1] = segments ? runHead(carry) : [carry, [] as Array[]]
+    const o2 = rest ? run(body, [...c1], xs.map(tail), reverse) : [...c1]
+    outs = o2.slice(0, nk)
     ys = rest ? o2.slice(nk).map((y, i) => (segments ? concatenate([y, y1[i]!], 0) : y)) : [...y1]
   }
   return [...outs, ...ys]
@@ -68,12 +69,13 @@ const rowAval = (x: Array) => new ShapedArray(x.shape.slice(1), x.dtype, x.aval.
 /** Binomial (recursive bisection) checkpointing: each half is checkpointed, down to single steps. */
 function bisect(body: TracedFn, carry: Array[], xs: Array[], length: number, reverse: boolean): Array[] {
   const nk = carry.length
-  if (length <= 2 || xs.length === 0) return run(body, carry, xs, reverse)
+  if (length <= 2) return run(body, carry, xs, reverse, length)
   const mid = Math.floor(length / 2)
   const half = (c: Array[], x: Array[], n: number) => checkpoint((cc: Array[], xx: Array[]) => bisect(body, cc, xx, n, reverse))(c, x) as Array[]
   const [first, second] = reverse ? [[mid, length], [0, mid]] as const : [[0, mid], [mid, length]] as const
   const o1 = half(carry, xs.map((x) => sliceRows(x, first[0], first[1])), first[1] - first[0])
   const o2 = half(o1.slice(0, nk), xs.map((x) => sliceRows(x, second[0], second[1])), second[1] - second[0])
+  // ys stay in row order: under reverse the first half run covers the high rows
   const ys = o1.slice(nk).map((y, i) => (reverse ? concatenate([o2[nk + i]!, y], 0) : concatenate([y, o2[nk + i]!], 0)))
   return [...o2.slice(0, nk), ...ys]
 }

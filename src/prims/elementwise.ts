@@ -5,7 +5,7 @@
 import { NdArray, type Array } from "../core/array.js"
 import { ShapedArray } from "../core/aval.js"
 import { type DType, castScalar } from "../core/dtype.js"
-import { ShapeError, DtypeError } from "../core/errors.js"
+import { ShapeError, DtypeError, NonDifferentiableError } from "../core/errors.js"
 import { type JvpRule, type Primitive, type Tangent, Zero, isZero, primitive, zeroDerivative, isUndefined } from "../core/primitive.js"
 import { bind1 } from "../core/trace.js"
 import { all, binaryKernel, elementwiseBatch, floats, naryEval, numeric, unaryEval, unaryKernel } from "./builders.js"
@@ -180,7 +180,8 @@ export const mulP = binary("mul", (x, y) => x * y, ([x, y], [dx, dy]) => {
   const out = mul(x!, y!)
   return [[out], [sumTangents(out.aval, isZero(dx) ? null : mul(dx!, y!), isZero(dy) ? null : mul(x!, dy!))]]
 }, { transpose: ([ct], [x, y]) => {
-  if (isUndefined(x) && isUndefined(y)) throw new Error("internal: mul transpose with two linear operands")
+  if (isUndefined(x) && isUndefined(y))
+    throw new NonDifferentiableError("mul", "reverse mode met a product of two tangents, so the tangent computation is not linear. A custom JVP rule must be linear in the tangents (check customJvp rules).")
   return [
     isUndefined(x) ? (isZero(ct) ? new Zero(x.aval) : unbroadcast(mul(ct!, y as Array), x.aval)) : null,
     isUndefined(y) ? (isZero(ct) ? new Zero(y.aval) : unbroadcast(mul(x as Array, ct!), y.aval)) : null,
@@ -191,7 +192,8 @@ export const divP = binary("div", (x, y) => x / y, ([x, y], [dx, dy]) => {
   const out = div(x!, y!)
   return [[out], [sumTangents(out.aval, isZero(dx) ? null : div(dx!, y!), isZero(dy) ? null : neg(div(mul(out, dy!), y!)))]]
 }, { dtypes: floats, domain: "nonzero", transpose: ([ct], [x, y]) => {
-  if (isUndefined(y)) throw new Error("internal: div transpose in the denominator")
+  if (isUndefined(y))
+    throw new NonDifferentiableError("div", "reverse mode met a tangent in a denominator, so the tangent computation is not linear. A custom JVP rule must be linear in the tangents (check customJvp rules).")
   return [isUndefined(x) ? (isZero(ct) ? new Zero(x.aval) : unbroadcast(div(ct!, y as Array), x.aval)) : null, null]
 } })
 // d(x^y) = y x^(y-1) dx + log(x) x^y dy

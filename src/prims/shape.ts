@@ -11,7 +11,7 @@ import { type Shape, shapeEq, sizeOf, stridesOf } from "../core/shape.js"
 import { bind, bind1 } from "../core/trace.js"
 import { stridedCopy } from "./kernels.js"
 import { reduceSum } from "./reductions.js"
-import { add, mul } from "./elementwise.js"
+import { add, lt, max, min, mul, select } from "./elementwise.js"
 
 const mapT = (t: Tangent, f: (x: Array) => Array, aval: ShapedArray): Tangent => (isZero(t) ? new Zero(aval) : f(t))
 
@@ -368,7 +368,11 @@ export const gatherP: Primitive<TakeP> = primitive<TakeP>({
     const front = transpose(xm, [0, a, ...xm.shape.map((_, k) => k).filter((k) => k !== 0 && k !== a)])
     const flat = reshape(front, [size * n, ...front.shape.slice(2)])
     const lane = broadcastInDim(iota(i0.dtype, [size]), i0.shape, [0])
-    const g = take(flat, add(i0, mul(lane, NdArray.scalar(n, i0.dtype))), 0) // [B, idx..., rest...]
+    // resolve negative and out-of-range indices inside each lane first, as the kernel does
+    const sc = (v: number) => NdArray.scalar(v, i0.dtype)
+    const wrapped = i0.dtype === "int32" ? select(lt(i0, sc(0)), add(i0, sc(n)), i0) : i0
+    const inLane = min(max(wrapped, sc(0)), sc(Math.max(n - 1, 0)))
+    const g = take(flat, add(inLane, mul(lane, sc(n))), 0) // [B, idx..., rest...]
     const nIdx = i0.ndim - 1, rest = front.ndim - 2
     const perm = [0, ...globalThis.Array.from({ length: axis }, (_, k) => 1 + nIdx + k), ...globalThis.Array.from({ length: nIdx }, (_, k) => 1 + k),
       ...globalThis.Array.from({ length: rest - axis }, (_, k) => 1 + nIdx + axis + k)]

@@ -51,7 +51,8 @@ export const policies = {
  */
 export function checkpoint(f: (...args: any[]) => any, opts: { policy?: Policy } = {}): (...args: any[]) => any {
   const policy = opts.policy ?? policies.nothingSaveable
-  if (!policy || typeof policy !== "object" || !("kind" in policy))
+  const kinds = ["nothingSaveable", "everythingSaveable", "dotsSaveable", "saveOnlyNames"]
+  if (!policy || typeof policy !== "object" || !kinds.includes((policy as { kind?: string }).kind ?? ""))
     throw new InvalidArgumentError("checkpoint", "policy must be one of policies.nothingSaveable, everythingSaveable, dotsSaveable or saveOnlyNames([...]).")
   if (policy.kind === "everythingSaveable") return f
   return (...args: any[]) => {

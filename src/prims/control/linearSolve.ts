@@ -3,8 +3,8 @@
 // the matvec (dx = A⁻¹(db − dA·x)), never through the solver; its transpose solves with Aᵀ
 // using transpose_solve.
 
-import type { Array } from "../../core/array.js"
-import { NonDifferentiableError } from "../../core/errors.js"
+import type { Array, NdArray } from "../../core/array.js"
+import { InvalidArgumentError, NonDifferentiableError } from "../../core/errors.js"
 import type { ClosedJaxpr } from "../../core/ir.js"
 import { type Primitive, type Tangent, UndefinedPrimal, Zero, isUndefined, isZero, primitive } from "../../core/primitive.js"
 import { bind } from "../../core/trace.js"
@@ -21,6 +21,8 @@ import { range } from "../../transforms/jaxprUtil.js"
 export type LinearSolveP = {
   matvec: ClosedJaxpr; solve: ClosedJaxpr; transpose_solve: ClosedJaxpr | null
   num_matvec: number; num_solve: number; num_transpose: number; name: string
+  /** When set, evaluation checks the residual |A x − b| ≤ check·max(1, |b|) and raises otherwise. */
+  check?: number | null
 }
 
 const run = (j: ClosedJaxpr, xs: readonly Array[]) => evalJaxprFlat(j.jaxpr, j.consts, xs)
@@ -29,12 +31,25 @@ const split = (args: readonly (Array | UndefinedPrimal)[], p: LinearSolveP) => {
   return { mc: args.slice(0, a), sc: args.slice(a, b), tc: args.slice(b, c), rhs: args.slice(c) }
 }
 
+/** Raises when the solve's residual is too large (a singular or ill-conditioned system, or a solver that did not converge). */
+function checkResidual(p: LinearSolveP, ax: readonly NdArray[], b: readonly NdArray[]): void {
+  let res = 0, scale = 1
+  ax.forEach((a, i) => {
+    const bd = b[i]!.data
+    for (let k = 0; k < a.data.length; k++) { res = Math.max(res, Math.abs(a.data[k]! - bd[k]!)); scale = Math.max(scale, Math.abs(bd[k]!)) }
+  })
+  if (!(res <= p.check! * scale))
+    throw new InvalidArgumentError(p.name, `the linear solve of the implicit function theorem did not converge: residual ${res.toExponential(2)} for |b| = ${scale.toExponential(2)}. The theorem needs ∂F/∂x invertible at the solution: check that it is, or use solver "dense", or raise maxIter.`)
+}
+
 export const linearSolveP: Primitive<LinearSolveP> = primitive<LinearSolveP>({
   name: "linear_solve",
   abstractEval: (avals, p) => avals.slice(p.num_matvec + p.num_solve + p.num_transpose).map((a) => a.strengthened()),
   impl: (args, p) => {
-    const { sc, rhs } = split(args, p)
-    return run(p.solve, [...(sc as Array[]), ...(rhs as Array[])]) as ReturnType<Primitive["impl"]>
+    const { mc, sc, rhs } = split(args, p)
+    const x = run(p.solve, [...(sc as Array[]), ...(rhs as Array[])]) as NdArray[]
+    if (p.check != null) checkResidual(p, run(p.matvec, [...(mc as Array[]), ...x]) as NdArray[], rhs as NdArray[])
+    return x
   },
   jvp: (primals, tangents, p) => {
     const { mc, rhs } = split(primals, p)
@@ -66,7 +81,7 @@ export const linearSolveP: Primitive<LinearSolveP> = primitive<LinearSolveP>({
     }, [...(mc as Array[]).map((m) => m.aval), ...xAvals])
     const ctB = bind(linearSolveP, [...(mc as Array[]), ...(tc as Array[]), ...(sc as Array[]), ...cts.map(instantiate)], {
       matvec: matvecT, solve: p.transpose_solve, transpose_solve: p.solve,
-      num_matvec: p.num_matvec, num_solve: p.num_transpose, num_transpose: p.num_solve, name: p.name,
+      num_matvec: p.num_matvec, num_solve: p.num_transpose, num_transpose: p.num_solve, name: p.name, check: p.check ?? null,
     })
     return [...range(mc.length + sc.length + tc.length).map(() => null), ...rhs.map((r, i) => (isUndefined(r) ? ctB[i]! : null))]
   },
