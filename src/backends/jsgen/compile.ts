@@ -1,0 +1,119 @@
+// The JS code generator's entry: closed jaxpr -> a runner over concrete arrays. Passes:
+// analyze (validate, DCE, uses) -> schedule (fusion, views) -> buffer plan -> emit -> chunk,
+// then one `new Function` per compiled signature. Fallback equations run their `impl`
+// through `F`, a closure handed to the generated code, never through source text.
+
+import { type Array, NdArray } from "../../core/array.js"
+import { type DType, type TypedArray, allocate, dtypeOfTypedArray } from "../../core/dtype.js"
+import { InvalidArgumentError } from "../../core/errors.js"
+import type { ClosedJaxpr } from "../../core/ir.js"
+import { analyze } from "./analyze.js"
+import { schedule } from "./fuse.js"
+import { planBuffers } from "./bufferPlan.js"
+import { reroll } from "./reroll.js"
+import { emitItems } from "./emit.js"
+import { CHUNK_WEIGHT, assemble } from "./chunk.js"
+import { preludeText } from "./prelude.js"
+
+export interface CompileOptions {
+  /** Weight (about one statement each) of one generated function; see chunk.ts. */
+  readonly chunkWeight?: number
+  /** Re-roll repeated blocks of scalar statements into loops (default true); see reroll.ts. */
+  readonly reroll?: boolean
+}
+
+export interface CompiledProgram {
+  /** Runs the program on concrete arrays (one per invar); outputs are fresh arrays. */
+  run(xs: readonly Array[]): Array[]
+  /** The generated source, for tests and inspection. */
+  readonly source: string
+  readonly stats: { readonly eqns: number; readonly items: number; readonly rolls: number; readonly chunks: number; readonly fallbacks: readonly string[] }
+}
+
+type Fallback = (k: number, args: readonly (number | TypedArray)[]) => TypedArray[]
+
+/** Compiles a closed jaxpr to JS. */
+export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): CompiledProgram {
+  const an = analyze(closed)
+  const scheduled = schedule(closed, an)
+  const sch = opts.reroll === false ? scheduled : { ...scheduled, items: reroll(scheduled) }
+  const plan = planBuffers(sch)
+  const emitted = emitItems(sch, plan)
+  const outScalars = sch.outputs.flatMap((o) => ("sc" in o && o.sc >= 0 ? [o.sc] : []))
+  const asm = assemble(emitted, outScalars, opts.chunkWeight ?? CHUNK_WEIGHT)
+  const source = `"use strict";\n${preludeText(sch.helpers)}\n${asm.source}`
+  const fallbacks = sch.fallbacks.map((e) => ({ e, ins: e.inputs.map((a) => a.aval), outs: e.outputs.map((o) => o.aval) }))
+  const F: Fallback = (k, args) => {
+    const { e, ins, outs } = fallbacks[k]!
+    const nd = args.map((x, i) => {
+      const a = ins[i]!
+      if (typeof x !== "number") return new NdArray(x, a.shape, a.dtype, a.weakType)
+      const d = allocate(a.dtype, 1); d[0] = x
+      return new NdArray(d, a.shape, a.dtype, a.weakType)
+    })
+    return e.prim.impl(nd, e.params).map((o, j) => {
+      const want = outs[j]!
+      if (!want || dtypeOfTypedArray(o.data) !== want.dtype || o.data.length !== want.size)
+        throw new InvalidArgumentError("jit", `${e.prim.name}: its implementation returned ${o.aval.str()} where the jaxpr says ${want ? want.str() : "nothing"}.`)
+      // never hand out an array the program (or the caller) still owns
+      return args.some((x) => typeof x !== "number" && x.buffer === o.data.buffer) ? o.data.slice() : o.data
+    })
+  }
+  const gen = new Function("F", source)(F) as (B: unknown[], S: Float64Array) => void
+
+  const outAvals = closed.jaxpr.outvars.map((a) => a.aval)
+  const inAvals = closed.jaxpr.invars.map((v) => v.aval)
+  const newState = () => {
+    const B: unknown[] = plan.slots.map((s) =>
+      s.cls === "const" ? s.data : s.cls === "pool" ? allocate(s.dtype, s.size) : undefined)
+    return { B, S: new Float64Array(asm.nS) }
+  }
+  let state: ReturnType<typeof newState> | null = null
+  let busy = false
+
+  const run = (xs: readonly Array[]): Array[] => {
+    if (xs.length !== inAvals.length)
+      throw new InvalidArgumentError("jit", `the compiled program takes ${inAvals.length} arguments but ${xs.length} were given.`)
+    const nested = busy
+    const { B, S } = nested ? newState() : (state ??= newState())
+    busy = true
+    try {
+      plan.slots.forEach((s, k) => {
+        if (s.cls === "in") {
+          const x = xs[s.index]!.concrete("jit"), want = inAvals[s.index]!
+          if (x.dtype !== want.dtype || x.data.length !== want.size)
+            throw new InvalidArgumentError("jit", `argument ${s.index} is ${x.aval.str()} but the program was compiled for ${want.str()}.`)
+          B[k] = x.data
+        } else if (s.cls === "out") B[k] = allocate(s.dtype, s.size)
+      })
+      gen(B, S)
+      const returned: TypedArray[] = []
+      return sch.outputs.map((o, j) => {
+        const aval = outAvals[j]!
+        let data: TypedArray
+        if ("lit" in o) data = filled(aval.dtype, o.lit)
+        else if ("sc" in o) data = filled(aval.dtype, o.sc >= 0 ? S[asm.outSlot.get(o.sc)!]! : sch.litValues[-1 - o.sc]!)
+        else {
+          const k = plan.slot[o.buf]!, cls = plan.slots[k]!.cls
+          data = B[k] as TypedArray
+          if (cls === "in" || cls === "const" || returned.includes(data)) data = data.slice()
+        }
+        returned.push(data)
+        return new NdArray(data, aval.shape, aval.dtype, aval.weakType)
+      })
+    } finally {
+      if (!nested) busy = false
+      plan.slots.forEach((s, k) => { if (s.cls === "in" || s.cls === "out" || s.cls === "ext") B[k] = undefined })
+    }
+  }
+  return {
+    run, source,
+    stats: { eqns: an.eqns.length, items: sch.items.length, rolls: sch.items.filter((i) => i.k === "roll").length, chunks: asm.chunks, fallbacks: sch.fallbacks.map((e) => e.prim.name) },
+  }
+}
+
+function filled(dtype: DType, x: number): TypedArray {
+  const d = allocate(dtype, 1)
+  d[0] = x
+  return d
+}

@@ -1,0 +1,233 @@
+// The scheduler: one pass over the live equations that decides what every variable is
+// (a scalar `const`, a splat, a small vector of scalars, a buffer, a strided view of a
+// buffer, or a temporary inside a fused loop) and emits items in a valid order. Elementwise
+// equations of one shape join that shape's open group, flushed into one loop when something
+// outside needs its values; reductions join as sinks; views cost nothing until read.
+
+import type { ClosedJaxpr, Eqn, Var } from "../../core/ir.js"
+import { Literal } from "../../core/ir.js"
+import { NdArray } from "../../core/array.js"
+import type { DType, TypedArray } from "../../core/dtype.js"
+import { InvalidArgumentError } from "../../core/errors.js"
+import type { Analysis } from "./analyze.js"
+import type { ElemRule, EmitCtx, Helper, Item, KernelPlan, MemView, Ref, ReduceRule, Rule, ViewRule } from "./types.js"
+import { ruleFor } from "./rules.js"
+import { contiguousStrides } from "./loops.js"
+import { BUF, FUSED, SCALAR, SINK, SMALL, SPLAT, SVEC, Sched, VIEW } from "./state.js"
+import { foldScalars, simplify, smallElem, smallKernel, smallReduce, smallView } from "./small.js"
+import { inlineScan } from "./control.js"
+
+export { BUF } from "./state.js"
+export type OutSpec = { lit: number; dtype: DType } | { sc: Ref } | { buf: number }
+
+export interface Schedule {
+  readonly items: Item[]
+  readonly shape: (readonly number[])[]; readonly size: number[]; readonly dtype: DType[]
+  readonly kind: number[]; readonly isOut: boolean[]
+  readonly lits: string[]
+  /** The value of each literal, by the same index as `lits`. */
+  readonly litValues: number[]
+  readonly inputs: number[]; readonly consts: { v: number; data: TypedArray }[]
+  readonly ext: Set<number>
+  readonly fallbacks: Eqn[]
+  readonly helpers: Set<Helper>
+  readonly outputs: OutSpec[]
+  /** Adds a var (used by later passes for buffers they introduce). */
+  readonly hidden: (shape: readonly number[], dtype: DType) => number
+}
+
+const noDtypes: readonly DType[] = []
+
+export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
+  const S = new Sched(an), id = (v: Var) => S.vid(v)
+
+  const elem = (e: Eqn, rule: ElemRule): boolean => {
+    if (e.outputs.length !== 1 || e.inputs.length !== rule.arity) return false
+    const o = id(e.outputs[0]!), dt = S.dtype[o]!
+    const inDtypes = rule.usesParams ? e.inputs.map((a) => S.atomDtype(a)) : noDtypes
+    S.setCtx(e.params, inDtypes, dt)
+    let scalarOnly = true
+    for (const a of e.inputs) if (!S.isScalarAtom(a)) scalarOnly = false
+    if (scalarOnly) {
+      const refs = e.inputs.map((a) => S.scalarRef(a))
+      const r = scalarEqn(e, rule, dt, refs, S.size[o] === 1 ? o : -1)
+      if (r === null) return false
+      S.asScalar(o, r)
+      return true
+    }
+    if (S.size[o]! <= SMALL) return smallElem(S, e, o, (refs) => scalarEqn(e, rule, dt, refs))
+    if (rule.unit && e.inputs.length === 2) { // x*1, x/1, ... on arrays: the result is x itself
+      const refs = e.inputs.map((a) => (S.isScalarAtom(a) ? S.scalarRef(a) : 0))
+      const k = simplify(rule, refs, S.lits)
+      if (k !== null && !S.isScalarAtom(e.inputs[k]!)) { S.aliasTo(o, e.inputs[k]!); return true }
+    }
+    if (rule.expr(e.inputs.map(() => "x"), S.ctx) === null) return false
+    S.flushSinkInputs(e)
+    const g = S.groupFor(S.shape[o]!)
+    const ins = e.inputs.map((a) => S.operand(a, g))
+    g.members.push({ out: o, rule, ins, params: e.params, inDtypes, dtype: dt, store: false })
+    S.kind[o] = FUSED; S.grp[o] = g
+    S.full(g)
+    return true
+  }
+  /** One scalar statement (simplified or folded when it can be): its value's ref, or null. */
+  const scalarEqn = (e: Eqn, rule: ElemRule, dt: DType, refs: readonly Ref[], o = -1): Ref | null => {
+    const simple = rule.unit ? simplify(rule, refs, S.lits) : null
+    if (simple !== null) return refs[simple]!
+    const folded = foldScalars(S, e, refs)
+    if (folded !== null) return S.lit(folded)
+    const tpl = S.template(rule, dt, refs.length)
+    if (tpl === null) return null
+    const out = o >= 0 ? o : S.hidden([], dt)
+    S.items.push({ k: "sc", out, tpl, refs })
+    S.asScalar(out, out)
+    return out
+  }
+
+  const reduce = (e: Eqn, rule: ReduceRule): boolean => {
+    const x = e.inputs[0], axes = e.params["axes"]
+    if (e.inputs.length !== 1 || e.outputs.length !== 1 || !x || !Array.isArray(axes)) return false
+    const xs = S.atomShape(x)
+    if (!axes.every((a) => typeof a === "number" && Number.isSafeInteger(a) && a >= 0 && a < xs.length) || new Set(axes).size !== axes.length) return false
+    const o = id(e.outputs[0]!), dt = S.dtype[o]!
+    if ((x instanceof Literal && x.value.data.length === 1) || (!(x instanceof Literal) && S.size[S.idOf(x)]! <= SMALL)) return smallReduce(S, e, rule, o, axes as number[])
+    S.flushSinkInputs(e)
+    const g = S.groupFor(xs)
+    g.sinks.push({ out: o, rule, in: S.operand(x, g), reduced: xs.map((_, a) => axes.includes(a)), dtype: dt, scratch: -1 })
+    S.kind[o] = SINK; S.grp[o] = g
+    S.full(g)
+    return true
+  }
+
+  const viewEqn = (e: Eqn, rule: ViewRule): boolean => {
+    const x = e.inputs[0]
+    if (e.inputs.length !== 1 || e.outputs.length !== 1 || !x) return false
+    const o = id(e.outputs[0]!)
+    if (S.isScalarAtom(x)) { S.asScalar(o, S.scalarRef(x)); return true }
+    if (S.size[o]! <= SMALL) return smallView(S, e, rule, o)
+    const r = S.idOf(x)
+    let v = S.materialize(r)
+    let nv = rule.apply(S.shape[r]!, v, e.params, S.shape[o]!)
+    if (!nv) { // e.g. reshape of a strided view: copy it contiguous, then view the copy
+      v = S.identity(S.contiguous(r))
+      nv = rule.apply(S.shape[r]!, v, e.params, S.shape[o]!)
+      if (!nv) return false
+    }
+    S.kind[o] = VIEW; S.view[o] = { base: v.base, off: nv.off, strides: nv.strides }
+    return true
+  }
+
+  const kernelEqn = (e: Eqn, plan: (p: KernelPlan) => ((c: EmitCtx) => string) | null): boolean => {
+    if (e.outputs.length === 1 && S.size[id(e.outputs[0]!)]! <= SMALL && smallKernel(S, e)) return true
+    const reads: number[] = []
+    const viewOf = (i: number): MemView => {
+      const a = e.inputs[i]!
+      const r = a instanceof Literal && a.value.data.length === 1 ? scalarVar(a) : S.idOf(a)
+      const m = S.materialize(r)
+      reads.push(m.base)
+      return m
+    }
+    const p: KernelPlan = {
+      eqn: e, inShape: (i) => S.atomShape(e.inputs[i]!), inDtype: (i) => S.atomDtype(e.inputs[i]!),
+      outShape: (j) => S.shape[id(e.outputs[j]!)]!, outDtype: (j) => S.dtype[id(e.outputs[j]!)]!,
+      view: viewOf,
+      ordered: (i, order) => {
+        const m = viewOf(i), s = S.atomShape(e.inputs[i]!), ps = order.map((a) => s[a]!), cs = contiguousStrides(ps)
+        if (order.every((a, k) => s[a] === 1 || m.strides[a] === cs[k])) return m
+        const h = S.hidden(ps, p.inDtype(i))
+        S.copyInto(h, { t: "mem", v: m.base, view: { base: m.base, off: m.off, strides: order.map((a) => m.strides[a]!) } })
+        reads.push(h)
+        const strides: number[] = new Array(s.length)
+        order.forEach((a, k) => { strides[a] = cs[k]! })
+        return { base: h, off: 0, strides }
+      },
+      need: (h) => { S.helpers.add(h) },
+    }
+    const emit = plan(p)
+    if (!emit) return false
+    const outs = e.outputs.map((ov) => {
+      const o = id(ov)
+      if (S.size[o] !== 1) { S.kind[o] = BUF; return o }
+      const h = S.hidden(S.shape[o]!, S.dtype[o]!)
+      S.kind[h] = BUF
+      return h
+    })
+    S.items.push({ k: "kern", emit, reads, outs })
+    e.outputs.forEach((ov, j) => {
+      const o = id(ov)
+      if (S.size[o] === 1) S.asScalar(o, S.read(outs[j]!, 0))
+    })
+    return true
+  }
+  // a scalar literal given to a kernel: a var holding it, so it can be materialized
+  const scalarVar = (a: Literal): number => {
+    const h = S.hidden(a.value.shape, a.value.dtype)
+    S.asScalar(h, S.lit(a.value.data[0]!))
+    return h
+  }
+
+  const fallback = (e: Eqn): void => {
+    const ins = e.inputs.map((a): { sc: Ref } | { buf: number } => {
+      if (a instanceof Literal) return a.value.data.length === 1 ? { sc: S.lit(a.value.data[0]!) } : { buf: S.idOf(a) }
+      const r = S.idOf(a)
+      return S.kind[r] === SCALAR ? { sc: S.sref[r]! } : { buf: S.contiguous(r) }
+    })
+    const outs = e.outputs.map((ov) => {
+      const o = id(ov)
+      if (S.size[o] === 1) { S.asScalar(o, o); return { v: o, scalar: true } }
+      S.kind[o] = BUF; S.ext.add(o)
+      return { v: o, scalar: false }
+    })
+    S.items.push({ k: "fb", index: S.fallbacks.push(e) - 1, ins, outs })
+  }
+
+  // inputs: buffers; small inputs are read into scalars on first use
+  const inputs = closed.jaxpr.invars.map((v) => id(v))
+  closed.jaxpr.constvars.forEach((cv, i) => {
+    const v = id(cv), c = closed.consts[i]!
+    if (!(c instanceof NdArray) || c.dtype !== S.dtype[v] || c.size !== S.size[v])
+      throw new InvalidArgumentError("jit", "a constant of the jaxpr does not match its constvar's shape and dtype.")
+    S.consts.push({ v, data: c.data })
+  })
+  for (const v of [...inputs, ...S.consts.map((c) => c.v)]) {
+    S.kind[v] = BUF
+    if (S.size[v] === 1 && S.uses[v]! > 0) S.asScalar(v, S.read(v, 0))
+  }
+
+  const run = (eqns: readonly Eqn[]): void => {
+    for (const e of eqns) {
+      const rule: Rule | undefined = e.effects.length ? undefined : ruleFor(e.prim)
+      let done = false
+      if (rule) {
+        switch (rule.kind) {
+          case "elem": done = elem(e, rule); break
+          case "reduce": done = reduce(e, rule); break
+          case "view": done = viewEqn(e, rule); break
+          case "alias": if (e.inputs.length === 1 && e.outputs.length === 1) { S.aliasTo(id(e.outputs[0]!), e.inputs[0]!); done = true } break
+          case "kernel": done = kernelEqn(e, rule.plan); break
+          case "scan": done = inlineScan(S, e, run); break
+        }
+      }
+      if (!done) fallback(e)
+    }
+    for (const g of [...S.open.values()]) S.flush(g)
+  }
+  run(an.eqns)
+
+  const outputs = closed.jaxpr.outvars.map((a): OutSpec => {
+    if (a instanceof Literal) return { lit: a.value.data[0]!, dtype: S.atomDtype(a) }
+    const r = S.idOf(a), k = S.kind[r]
+    if (k === SCALAR) return { sc: S.sref[r]! }
+    if (k === BUF) return { buf: r }
+    const h = S.hidden(S.shape[r]!, S.dtype[r]!)
+    S.isOut[h] = true
+    if (k === SVEC) { S.items.push({ k: "st", out: h, refs: S.elems[r]! }); S.kind[h] = BUF }
+    else S.copyInto(h, k === SPLAT ? { t: "sc", ref: S.sref[r]! } : { t: "mem", v: r, view: S.view[r]! })
+    return { buf: h }
+  })
+  return {
+    items: S.items, shape: S.shape, size: S.size, dtype: S.dtype, kind: S.kind, isOut: S.isOut, lits: S.lits,
+    litValues: S.litValues, inputs, consts: S.consts, ext: S.ext, fallbacks: S.fallbacks, helpers: S.helpers, outputs,
+    hidden: (s, dt) => S.hidden(s, dt),
+  }
+}

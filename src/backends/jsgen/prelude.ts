@@ -1,0 +1,65 @@
+// Library helpers emitted at the top of a generated program when it uses them. Fixed text:
+// the only variation is the dtype's accumulator rounding, chosen from a table.
+// dot_general sums each output over k in order from 0, as the eager kernel does, so results
+// agree bit for bit; large products use a 4×4 register-blocked kernel (~4× the i-k-j loop).
+
+import type { Helper } from "./types.js"
+
+const logistic = `function hLogistic(x){return x>=0?1/(1+Math.exp(-x)):Math.exp(x)/(1+Math.exp(x))}`
+// numpy rounds halves to even
+const round = `function hRound(x){const r=Math.round(x);return Math.abs(x%1)===0.5&&r%2!==0?r-1:r}`
+
+/** acc + a*b rounded as the output dtype stores it. */
+function dot(name: string, acc: (e: string) => string): string {
+  const c: string[] = []
+  for (let r = 0; r < 4; r++) for (let q = 0; q < 4; q++) c.push(`c${r}${q}`)
+  const fma = (r: number, q: number) => `c${r}${q}=${acc(`c${r}${q}+x${r}*y${q}`)};`
+  let body = ""
+  for (let r = 0; r < 4; r++) for (let q = 0; q < 4; q++) body += fma(r, q)
+  let store = ""
+  for (let r = 0; r < 4; r++) for (let q = 0; q < 4; q++) store += `O[o${r}+j+${q}]=c${r}${q};`
+  return `function ${name}(A,ao,sab,sam,sak,B,bo,sbb,sbk,sbn,O,nb,M,N,K){
+for(let b=0;b<nb;b++){
+const a0=ao+b*sab,b0=bo+b*sbb,oo=b*M*N;let i=0;
+if(K>=4&&N>=4)for(;i+4<=M;i+=4){
+const r0=a0+i*sam,r1=r0+sam,r2=r1+sam,r3=r2+sam,o0=oo+i*N,o1=o0+N,o2=o1+N,o3=o2+N;let j=0;
+for(;j+4<=N;j+=4){
+let ${c.map((x) => `${x}=0`).join(",")};
+let pa=0,pb=b0+j*sbn;const s2=sbn+sbn,s3=s2+sbn;
+for(let k=0;k<K;k++){
+const x0=A[r0+pa],x1=A[r1+pa],x2=A[r2+pa],x3=A[r3+pa],y0=B[pb],y1=B[pb+sbn],y2=B[pb+s2],y3=B[pb+s3];
+${body}
+pa+=sak;pb+=sbk;}
+${store}}
+for(;j<N;j++){let d0=0,d1=0,d2=0,d3=0,pa=0,pb=b0+j*sbn;
+for(let k=0;k<K;k++){const y=B[pb];d0=${acc("d0+A[r0+pa]*y")};d1=${acc("d1+A[r1+pa]*y")};d2=${acc("d2+A[r2+pa]*y")};d3=${acc("d3+A[r3+pa]*y")};pa+=sak;pb+=sbk;}
+O[o0+j]=d0;O[o1+j]=d1;O[o2+j]=d2;O[o3+j]=d3;}}
+for(;i<M;i++){const o=oo+i*N,r=a0+i*sam;
+if(K===1){const a=A[r];for(let j=0,pb=b0;j<N;j++,pb+=sbn)O[o+j]=${acc("0+a*B[pb]")};continue}
+if(N===1){let d=0;for(let k=0,pa=r,pb=b0;k<K;k++,pa+=sak,pb+=sbk)d=${acc("d+A[pa]*B[pb]")};O[o]=d;continue}
+for(let j=0;j<N;j++)O[o+j]=0;
+for(let k=0;k<K;k++){const a=A[r+k*sak],pb=b0+k*sbk;
+if(sbn===1)for(let j=0;j<N;j++)O[o+j]=${acc("O[o+j]+a*B[pb+j]")};
+else for(let j=0;j<N;j++)O[o+j]=${acc("O[o+j]+a*B[pb+j*sbn]")};}}}}`
+}
+
+const f64 = (e: string) => e
+const f32 = (e: string) => `Math.fround(${e})`
+const i32 = (e: string) => `((${e})|0)`
+const u32 = (e: string) => `((${e})>>>0)`
+
+const texts: Record<Helper, () => string> = {
+  logistic: () => logistic,
+  round: () => round,
+  dotF64: () => dot("hDotF64", f64),
+  dotF32: () => dot("hDotF32", f32),
+  dotI32: () => dot("hDotI32", i32),
+  dotU32: () => dot("hDotU32", u32),
+}
+
+/** The prelude text for the helpers a program uses. */
+export function preludeText(used: ReadonlySet<Helper>): string {
+  const out: string[] = []
+  for (const h of used) out.push(texts[h]())
+  return out.join("\n")
+}

@@ -1,0 +1,180 @@
+// The JS code generator on the workloads it is built for: an unrolled 1000-step oscillator
+// gradient (re-rolled into loops, or chunked into small functions), an MLP gradient (dot
+// kernels), a 10^6-element loss (one fused loop); plus the registry report, fallbacks and
+// fresh outputs. Results are compared with the interpreter bit for bit.
+
+import { describe, expect, it } from "vitest"
+import { type WArray, evalJaxpr, grad, jit, makeJaxpr, np } from "wengert"
+import * as lax from "../../src/lax/index.js"
+import { NdArray } from "../../src/core/array.js"
+import { primitives } from "../../src/core/primitive.js"
+import { compileJaxpr } from "../../src/backends/jsgen/compile.js"
+import { hasNativeEmitter } from "../../src/backends/jsgen/rules.js"
+import { expectSame } from "./jsgenSame.js"
+
+type A = WArray
+const lcg = (seed: number) => { let s = seed >>> 0; return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1 }
+const randn = (n: number, seed: number) => { const r = lcg(seed); return Float64Array.from({ length: n }, r) }
+
+// W1: x'' = -k x - c x' - a x³, semi-implicit Euler, loss = Σ (x_t - target_t)²
+const N = 1000, dt = 0.01
+const target = (() => { const out = new Float64Array(N); let x = 1, v = 0; for (let t = 0; t < N; t++) { v += dt * (-x - 0.1 * v - 0.5 * x * x * x); x += dt * v; out[t] = x } return out })()
+function oscillatorLoss(steps: number) {
+  return (p: A): A => {
+    let x: A = np.asarray(1), v: A = np.asarray(0), l: A = np.asarray(0)
+    for (let t = 0; t < steps; t++) {
+      const k = p.at(0), c = p.at(1), a = p.at(2)
+      const acc = np.negative(np.add(np.add(np.multiply(k, x), np.multiply(c, v)), np.multiply(a, np.multiply(np.multiply(x, x), x))))
+      v = np.add(v, np.multiply(dt, acc)); x = np.add(x, np.multiply(dt, v))
+      l = np.add(l, np.square(np.subtract(x, target[t]!)))
+    }
+    return l
+  }
+}
+/** The hand-derived adjoint of the same loop. */
+function oscillatorGrad(k: number, c: number, a: number, steps: number): number[] {
+  const xs = new Float64Array(steps + 1), vs = new Float64Array(steps + 1)
+  xs[0] = 1
+  for (let t = 0; t < steps; t++) { vs[t + 1] = vs[t]! + dt * (-k * xs[t]! - c * vs[t]! - a * xs[t]! ** 3); xs[t + 1] = xs[t]! + dt * vs[t + 1]! }
+  let xb = 0, vb = 0, kb = 0, cb = 0, ab = 0
+  for (let t = steps - 1; t >= 0; t--) {
+    xb += 2 * (xs[t + 1]! - target[t]!); vb += dt * xb
+    const x = xs[t]!, g = vb * dt
+    kb -= g * x; cb -= g * vs[t]!; ab -= g * x * x * x
+    xb += g * (-k - 3 * a * x * x); vb *= 1 - dt * c
+  }
+  return [kb, cb, ab]
+}
+
+describe("jsgen", () => {
+  const p = np.asarray(Float64Array.of(1.2, 0.15, 0.4))
+
+  it("runs the unrolled 1000-step oscillator gradient as re-rolled loops, equal to grad", () => {
+    const g = grad(oscillatorLoss(N))
+    const closed = makeJaxpr(g)(p)
+    const compiled = compileJaxpr(closed)
+    expect(compiled.stats.eqns).toBeGreaterThan(40_000)
+    expect(compiled.stats.rolls).toBeGreaterThanOrEqual(2)
+    expect(compiled.source.length).toBeLessThan(20_000)
+    expectSame([jit(g)(p) as A], [g(p)], "jit(grad) vs grad")
+    expectSame(compiled.run([p]), evalJaxpr(closed, p), "compiled vs interpreter")
+    const want = oscillatorGrad(1.2, 0.15, 0.4, N), got = [...(g(p) as A).toTypedArray()]
+    got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-9 * Math.abs(want[i]!)))
+  })
+
+  it("compiles lax.forILoop and the scans of its gradient as JS loops, equal to grad", () => {
+    const tgt = np.asarray(target)
+    const loss = (p: A): A => {
+      const k = p.at(0), c = p.at(1), a = p.at(2)
+      const [x, v, l] = [np.asarray(1), np.asarray(0), np.asarray(0)]
+      return lax.forILoop(0, N, (i: A, [x, v, l]: A[]) => {
+        const acc = np.negative(np.add(np.add(np.multiply(k, x!), np.multiply(c, v!)), np.multiply(a, np.multiply(np.multiply(x!, x!), x!))))
+        const v1 = np.add(v!, np.multiply(dt, acc)), x1 = np.add(x!, np.multiply(dt, v1))
+        return [x1, v1, np.add(l!, np.square(np.subtract(x1, np.take(tgt, i))))]
+      }, [x, v, l])[2]
+    }
+    const g = grad(loss)
+    const closed = makeJaxpr(g)(p)
+    const compiled = compileJaxpr(closed)
+    expect(compiled.stats.fallbacks).not.toContain("scan")
+    expect(compiled.source.match(/for\(let l\d+=0/g)!.length).toBe(2)
+    expectSame(compiled.run([p]), evalJaxpr(closed, p), "compiled vs interpreter")
+    expectSame([jit(g)(p) as A], [g(p)], "jit(grad) vs grad")
+  })
+
+  it("splits long straight-line programs into small functions (chunking)", () => {
+    const closed = makeJaxpr(grad(oscillatorLoss(300)))(p)
+    const chunked = compileJaxpr(closed, { reroll: false })
+    expect(closed.jaxpr.eqns.length).toBeGreaterThan(10_000)
+    expect(chunked.stats.chunks).toBeGreaterThan(5)
+    expect(chunked.source.match(/function c\d+\(/g)!.length).toBe(chunked.stats.chunks)
+    expectSame(chunked.run([p]), evalJaxpr(closed, p), "chunked vs interpreter")
+  })
+
+  it("chunks a 10^4-equation program with no repeated pattern, without overflowing the stack", () => {
+    const r = lcg(7)
+    const ops = [lax.sin, lax.cos, lax.tanh, lax.atan, lax.neg]
+    const f = (x: A): A => {
+      const vals = [lax.reshape(lax.slice(x, [0], [1]), []), lax.reshape(lax.slice(x, [1], [2]), [])]
+      for (let i = 0; i < 10_000; i++) {
+        const a = vals[Math.floor((r() + 1) / 2 * vals.length)]!, b = vals[vals.length - 1]!
+        const k = Math.floor((r() + 1) * 3.5)
+        vals.push(k < 5 ? ops[k]!(lax.add(a, b)) : lax.mul(lax.add(a, b), NdArray.scalar(r(), "float64")))
+      }
+      return vals[vals.length - 1]!
+    }
+    const x = np.asarray([0.3, -0.7])
+    const closed = makeJaxpr(f)(x)
+    const c = compileJaxpr(closed)
+    expect(c.stats.chunks).toBeGreaterThan(5)
+    expectSame(c.run([x]), evalJaxpr(closed, x), "chunked vs interpreter")
+  })
+
+  it("compiles an MLP gradient (dot kernels, fused bias and tanh) equal to grad", () => {
+    const sizes = [64, 128, 128, 1], B = 96
+    const params = sizes.slice(0, -1).flatMap((n, i) => [
+      np.reshape(np.asarray(randn(n * sizes[i + 1]!, 10 + i)), [n, sizes[i + 1]!]),
+      np.asarray(randn(sizes[i + 1]!, 20 + i)),
+    ])
+    const x = np.reshape(np.asarray(randn(B * 64, 1)), [B, 64]), y = np.reshape(np.asarray(randn(B, 2)), [B, 1])
+    const loss = (ps: A[], x: A, y: A) => {
+      let h = x
+      for (let l = 0; l < 3; l++) {
+        const z = np.add(np.matmul(h, ps[2 * l]!), ps[2 * l + 1]!)
+        h = l < 2 ? np.tanh(z) : z
+      }
+      return np.mean(np.square(np.subtract(h, y)))
+    }
+    const g = grad(loss)
+    const got = jit(g)(params, x, y) as A[], want = g(params, x, y) as A[]
+    expectSame(got, want, "jit(grad) vs grad")
+  })
+
+  it("fuses a 10^6-element loss and its gradient into single loops", () => {
+    const x = np.asarray(randn(1_000_000, 3).map((v) => 3 * v))
+    const f = (x: A) => np.sum(np.add(np.multiply(np.sin(x), np.exp(np.negative(np.square(x)))), np.log1p(np.square(x))))
+    const g = grad(f)
+    const c = compileJaxpr(makeJaxpr(g)(x))
+    expect(c.source.match(/for\(/g)!.length).toBe(1)
+    expectSame([jit(g)(x) as A], [g(x)], "jit(grad) vs grad")
+    expectSame([jit(f)(x) as A], [f(x)], "jit vs eager")
+  })
+
+  it("has native emitters for the core primitives and runs every other one through its impl", () => {
+    const all = primitives(), native = all.filter(hasNativeEmitter).map((q) => q.name)
+    const viaImpl = all.filter((q) => !hasNativeEmitter(q)).map((q) => q.name)
+    console.info(`jsgen native (${native.length}): ${native.join(" ")}\njsgen via impl (${viaImpl.length}): ${viaImpl.join(" ")}`)
+    for (const name of ["add", "mul", "sin", "exp", "select_n", "reduce_sum", "reduce_max", "dot_general", "broadcast_in_dim",
+      "transpose", "reshape", "slice", "pad", "concatenate", "convert_element_type", "integer_pow", "cumsum", "argmax", "gather", "iota"])
+      expect(native).toContain(name)
+  })
+
+  it("runs primitives without an emitter through their impl, inside compiled code", () => {
+    const m = np.asarray([[4, 1, 0], [1, 3, 1], [0, 1, 2]])
+    const f = (b: A) => np.sin(np.linalg.solve(m, np.multiply(b, 2)))
+    const b = np.asarray([1, 2, 3])
+    const closed = makeJaxpr(f)(b)
+    const c = compileJaxpr(closed)
+    expect(c.stats.fallbacks.length).toBeGreaterThan(0)
+    expectSame(c.run([b]), evalJaxpr(closed, b), "fallback")
+  })
+
+  it("returns fresh arrays: outputs never alias inputs, buffers or earlier outputs", () => {
+    const id = jit((x: A) => [x, x, np.multiply(x, 2)])
+    const x = np.asarray([1, 2, 3, 4, 5])
+    const [a, b, c] = id(x) as A[]
+    const [, , c2] = id(x) as A[]
+    const bufs = [x, a!, b!, c!, c2!].map((t) => (t as unknown as NdArray).data)
+    expect(new Set(bufs).size).toBe(5)
+    ;(c as unknown as NdArray).data[0] = 99
+    expect((id(x) as A[])[2]!.toArray()).toEqual([2, 4, 6, 8, 10])
+  })
+
+  it("keeps float32 arithmetic in float32, as the eager kernels do", () => {
+    const x = new NdArray(Float32Array.from(randn(50, 4)), [5, 10], "float32")
+    const f = (x: A) => lax.reduceSum(lax.mul(lax.exp(lax.sin(x)), lax.add(x, NdArray.scalar(0.1, "float32"))), [1])
+    const closed = makeJaxpr(f)(x)
+    expect(jit(f)(x).dtype).toBe("float32")
+    expectSame([jit(f)(x)], evalJaxpr(closed, x), "float32")
+  })
+})
