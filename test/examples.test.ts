@@ -41,6 +41,55 @@ const headlines: Record<string, readonly (string | RegExp)[]> = {
     /Tall \(n=\d+, m=\d+\): jacfwd is [\d.]+x faster/,
     "Plot written to",
   ],
+  "detector-calibration.ts": [
+    "Detector calibration: fit of a 24-layer calorimeter simulation",
+    /finite-difference check: max relative difference \d\.\de-(9|1\d)/,
+    /L-BFGS: converged in \d+ iterations/,
+    /pulls of this fit: -?\d/,
+    "Figures written to",
+  ],
+  "implicit-equilibrium.ts": [
+    "Implicit vs unrolled differentiation of a steady state",
+    /finite-difference check: relative difference \d\.\de-([7-9]|1\d)/,
+    /Unrolled differentiation keeps [\d.]+x the memory of implicit differentiation/,
+    "Figures written to",
+  ],
+  "checkpointed-propagation.ts": [
+    "Checkpointed propagation: RK4 over N = 1000 steps",
+    /finite-difference check: max relative difference \d\.\de-([7-9]|1\d)/,
+    /single particle: measured minimum of peak memory at k = (20|40|50) /,
+    /beam \(1,000-float state\): measured minimum of peak memory at k = (20|40|50) /,
+    "Figures written to",
+  ],
+  "experiment-design.ts": [
+    "Experiment design: selection cuts of a resonance search",
+    "gradient of the hard Z:       [0,0,0]",
+    /finite-difference check: max relative difference \d\.\de-([7-9]|1\d)/,
+    /The gradient-optimized selection reaches (9\d|1\d\d)\.\d% of the brute-force optimum/,
+    "Figure written to",
+  ],
+  "soft-sorting-jets.ts": [
+    "Soft sorting of jets: jet energy scales from multijet event fractions",
+    /finite-difference check: max relative difference \d\.\de-([7-9]|1\d)/,
+    /relaxed fit \(\d+ ms\): α = \(1\.0\d+, 0\.9\d+\)/,
+    "Figure written to",
+  ],
+  "gumbel-particle-id.ts": [
+    "Gumbel-softmax particle ID: gradient estimators",
+    /finite-difference check: max relative difference \d\.\de-([7-9]|1\d)/,
+    /REINFORCE's measured bias is [0-2]\.\dx its statistical error/,
+    "Figures written to",
+  ],
+}
+
+/** The figures each example writes to examples/out/, checked to be well-formed SVG after the runs above. */
+const figures: Record<string, readonly string[]> = {
+  "detector-calibration.ts": ["detector-calibration-pulls.svg", "detector-calibration-response.svg"],
+  "implicit-equilibrium.ts": ["implicit-equilibrium-convergence.svg", "implicit-equilibrium-memory.svg", "implicit-equilibrium-profile.svg"],
+  "checkpointed-propagation.ts": ["checkpointed-propagation-memory.svg", "checkpointed-propagation-beam-memory.svg", "checkpointed-propagation-time.svg"],
+  "experiment-design.ts": ["experiment-design.svg"],
+  "soft-sorting-jets.ts": ["soft-sorting-jets.svg"],
+  "gumbel-particle-id.ts": ["gumbel-particle-id-estimators.svg", "gumbel-particle-id-training.svg"],
 }
 
 const examples = readdirSync(new URL("../examples/", import.meta.url)).filter((f) => f.endsWith(".ts")).sort()
@@ -63,6 +112,17 @@ describe("examples", () => {
       }
     }, 90_000)
   }
+
+  for (const [name, files] of Object.entries(figures))
+    it(`examples/${name} wrote well-formed SVG figures`, () => {
+      for (const f of files) {
+        const text = readFileSync(new URL(`../examples/out/${f}`, import.meta.url), "utf8")
+        expect(text.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""), f).toBe(true)
+        expect(text.trimEnd().endsWith("</svg>"), f).toBe(true)
+        expect(text.match(/<(polyline|circle) /g)?.length ?? 0, f).toBeGreaterThan(0)
+        expect(text, f).not.toMatch(/NaN|Infinity|undefined/)
+      }
+    })
 
   it("forward-vs-reverse writes a well-formed SVG plot", async () => {
     const svg = new URL("../examples/out/forward-vs-reverse.svg", import.meta.url)
