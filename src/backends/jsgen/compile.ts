@@ -13,7 +13,7 @@ import { planBuffers } from "./bufferPlan.js"
 import { reroll } from "./reroll.js"
 import { emitItems } from "./emit.js"
 import { CHUNK_WEIGHT, assemble } from "./chunk.js"
-import { preludeText } from "./prelude.js"
+import { preludeText, sharedHelpers, warmUp } from "./prelude.js"
 
 export interface CompileOptions {
   /** Weight (about one statement each) of one generated function; see chunk.ts. */
@@ -59,7 +59,8 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
       return args.some((x) => typeof x !== "number" && x.buffer === o.data.buffer) ? o.data.slice() : o.data
     })
   }
-  const gen = new Function("F", source)(F) as (B: unknown[], S: Float64Array) => void
+  for (const h of sch.helpers) warmUp(h)
+  const gen = new Function("F", "H", source)(F, sharedHelpers) as (B: unknown[], S: Float64Array) => void
 
   const outAvals = closed.jaxpr.outvars.map((a) => a.aval)
   const inAvals = closed.jaxpr.invars.map((v) => v.aval)

@@ -1,4 +1,4 @@
-// Library helpers emitted at the top of a generated program when it uses them. Fixed text:
+// Library helpers shared by generated programs (built once; see sharedHelpers). Fixed text:
 // the only variation is the dtype's accumulator rounding, chosen from a table.
 // dot_general sums each output over k in order from 0, as the eager kernel does, so results
 // agree bit for bit; large products use a 4×4 register-blocked kernel (~4× the i-k-j loop).
@@ -57,9 +57,44 @@ const texts: Record<Helper, () => string> = {
   dotU32: () => dot("hDotU32", u32),
 }
 
-/** The prelude text for the helpers a program uses. */
+const names: Record<Helper, string> = {
+  logistic: "hLogistic", round: "hRound", dotF64: "hDotF64", dotF32: "hDotF32", dotI32: "hDotI32", dotU32: "hDotU32",
+}
+
+/**
+ * The helpers, built once per process and shared by every compiled program: V8 keeps one
+ * function's type feedback and optimized code, so the second program's matmul starts hot
+ * (a per-program copy ran its first call in the interpreter, ~10× slower on W2).
+ */
+export const sharedHelpers: Readonly<Record<string, unknown>> = new Function(
+  `"use strict";\n${Object.values(texts).map((t) => t()).join("\n")}\nreturn {${Object.values(names).join(",")}};`,
+)() as Record<string, unknown>
+
+const arrays: Partial<Record<Helper, new (n: number) => ArrayLike<number>>> = {
+  dotF64: Float64Array, dotF32: Float32Array, dotI32: Int32Array, dotU32: Uint32Array,
+}
+const warmed = new Set<Helper>()
+
+/**
+ * Runs a dot helper on small operands through each of its paths until V8 optimizes it, once
+ * per process (~10 ms). Without it a program's first call runs its large products in the
+ * interpreter: W2's first call took 110 ms instead of 20 ms.
+ */
+export function warmUp(h: Helper): void {
+  const Arr = arrays[h]
+  if (Arr === undefined || warmed.has(h)) return
+  warmed.add(h)
+  const dot = sharedHelpers[names[h]] as (...args: unknown[]) => void
+  const a = new Arr(64), b = new Arr(64), o = new Arr(64)
+  for (let r = 0; r < 300; r++) {
+    dot(a, 0, 0, 8, 1, b, 0, 0, 8, 1, o, 1, 8, 8, 8) // 4×4 blocks
+    dot(a, 0, 0, 7, 1, b, 0, 0, 7, 1, o, 1, 7, 7, 7) // remainder rows and columns
+    dot(a, 0, 0, 1, 8, b, 0, 0, 8, 1, o, 1, 8, 8, 1) // K = 1
+    dot(a, 0, 0, 8, 1, b, 0, 0, 1, 0, o, 1, 8, 1, 8) // N = 1
+  }
+}
+
+/** The prelude for the helpers a program uses: bindings to the shared functions in `H`. */
 export function preludeText(used: ReadonlySet<Helper>): string {
-  const out: string[] = []
-  for (const h of used) out.push(texts[h]())
-  return out.join("\n")
+  return used.size === 0 ? "" : `const {${[...used].map((h) => names[h]).join(",")}}=H;`
 }
