@@ -4,7 +4,7 @@
 // fresh outputs. Results are compared with the interpreter bit for bit.
 
 import { describe, expect, it } from "vitest"
-import { type WArray, evalJaxpr, grad, jit, makeJaxpr, np } from "wengert"
+import { type WArray, evalJaxpr, grad, hessian, jit, makeJaxpr, np } from "wengert"
 import * as lax from "../../src/lax/index.js"
 import { NdArray } from "../../src/core/array.js"
 import { primitives } from "../../src/core/primitive.js"
@@ -138,6 +138,27 @@ describe("jsgen", () => {
     expect(c.source.match(/for\(/g)!.length).toBe(1)
     expectSame([jit(g)(x) as A], [g(x)], "jit(grad) vs grad")
     expectSame([jit(f)(x) as A], [f(x)], "jit vs eager")
+  })
+
+  it("keeps unit-axis reshapes, transposes and pads of a fused value in its loop (the Hessian of W4)", () => {
+    const rosen = (x: A) => {
+      const head = np.slice(x, [0], [99]), tail = np.slice(x, [1], [99])
+      return np.sum(np.add(np.multiply(100, np.square(np.subtract(tail, np.square(head)))), np.square(np.subtract(1, head))))
+    }
+    const x = np.asarray(randn(100, 5)), H = hessian(rosen)
+    const c = compileJaxpr(makeJaxpr(H)(x))
+    // the batched [100, 99] work is one loop that stores both pads in place; the sum of the
+    // pads is one more loop that stores its transpose; nothing is copied
+    expect(c.source).not.toMatch(/ip_0/)
+    expect(c.source.match(/for\(let i\d+_0=0;i\d+_0<100;/g)!.length).toBe(2)
+    expectSame([jit(H)(x) as A], [H(x)], "jit(hessian) vs hessian")
+    // a transpose and a pad of fused values, read back by later loops
+    const f = (a: A) => {
+      const y = np.sin(np.multiply(a, 3))
+      return [np.add(np.transpose(y, [1, 0]), 1), np.multiply(np.pad(np.exp(y), [[1, 2], [0, 1]], { constantValues: -1 }), 2)]
+    }
+    const a = np.reshape(np.asarray(randn(60, 6)), [6, 10])
+    expectSame(jit(f)(a) as A[], f(a), "transpose and pad of fused values")
   })
 
   it("has native emitters for the core primitives and runs every other one through its impl", () => {

@@ -8,7 +8,7 @@ import type { Group, Item, Operand, Ref, Roll, RollOp, ScanLoop, Sink, Strided }
 import type { Schedule } from "./fuse.js"
 import type { BufferPlan } from "./bufferPlan.js"
 import { bName, int, num, sName, tName, wrap } from "./text.js"
-import { type Level, baseAt, contiguousStrides, mergeLevels, nest } from "./loops.js"
+import { type Level, baseAt, contiguousStrides, mergeLevels, nest, squeeze } from "./loops.js"
 
 export interface Emitted {
   readonly text: string
@@ -166,9 +166,9 @@ function loop(g: Group, sch: Schedule, plan: BufferPlan, ref: (r: Ref) => string
     const name = l.name
     return () => name
   }
-  const members = g.members.map((m) => ({ m, ops: m.ins.map(operandText) }))
+  const members = g.members.map((m) => ({ m, ops: m.ins.map(operandText), at: m.at && m.store ? exprIndex(m.at) : identity }))
   const sinks = g.sinks.map((s) => {
-    const outStrides = contiguousStrides(sch.shape[s.out]!)
+    const outStrides = contiguousStrides(squeeze(sch.shape[s.out]!))
     let k = 0
     const strides = g.shape.map((_, a) => (s.reduced[a] ? 0 : outStrides[k++]!))
     const scalar = sch.size[s.out] === 1
@@ -177,6 +177,7 @@ function loop(g: Group, sch: Schedule, plan: BufferPlan, ref: (r: Ref) => string
     return { s, val: operandText(s.in), out: scalar ? -1 : exprIndex({ off: 0, strides }), scalar }
   })
   for (const { m } of members) if (m.store) slots.push(plan.slot[m.out]!)
+  const fills = g.members.flatMap((m) => (m.fill !== undefined && m.store ? [`${buf(m.out)}.fill(${m.fill});`] : []))
   const levels = mergeLevels(g.shape, exprs)
   // register-mode sinks accumulate in a local opened before level r (the first reduced level)
   const pre: string[][] = levels.map(() => []).concat([[]]), post: string[][] = levels.map(() => []).concat([[]])
@@ -203,18 +204,18 @@ function loop(g: Group, sch: Schedule, plan: BufferPlan, ref: (r: Ref) => string
     body: (idx) => {
       const lines: string[] = []
       for (const l of loads.values()) lines.push(`const ${l.name}=${buf(l.v)}[${idx[l.expr]}];`)
-      for (const { m, ops } of members) {
+      for (const { m, ops, at } of members) {
         const t = m.rule.expr(ops.map((f) => f()), { params: m.params, inDtypes: m.inDtypes, outDtype: m.dtype, need: () => {} })
         if (t === null) throw new Error("internal: an elementwise rule declined at emission")
         lines.push(`const ${tName(m.out)}=${finish(m.rule.f32, m.rule.ints, m.dtype, t)};`)
-        if (m.store) lines.push(`${buf(m.out)}[${idx[identity]}]=${tName(m.out)};`)
+        if (m.store) lines.push(`${buf(m.out)}[${idx[at]}]=${tName(m.out)};`)
       }
       for (const b of bodyTail) lines.push(b(idx))
       return lines.join("\n")
     },
   }, tag)
   return {
-    text: [...before, text, ...after].join("\n"),
+    text: [...fills, ...before, text, ...after].join("\n"),
     weight: 3 + g.members.length + 2 * g.sinks.length + loads.size,
     sDefs, sReads, slots, extDefs: [],
   }

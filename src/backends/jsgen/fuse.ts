@@ -10,10 +10,11 @@ import { NdArray } from "../../core/array.js"
 import type { DType, TypedArray } from "../../core/dtype.js"
 import { InvalidArgumentError } from "../../core/errors.js"
 import type { Analysis } from "./analyze.js"
-import type { ElemRule, EmitCtx, Helper, Item, KernelPlan, MemView, Ref, ReduceRule, Rule, ViewRule } from "./types.js"
+import type { ElemRule, EmitCtx, Helper, Item, KernelPlan, MemView, Ref, ReduceRule, Rule, Strided, ViewRule } from "./types.js"
 import { ruleFor } from "./rules.js"
-import { contiguousStrides } from "./loops.js"
-import { BUF, FUSED, SCALAR, SINK, SMALL, SPLAT, SVEC, Sched, VIEW } from "./state.js"
+import { padPlacement } from "./kernels.js"
+import { contiguousStrides, squeeze } from "./loops.js"
+import { BUF, FUSED, SCALAR, SINK, SMALL, SPLAT, SVEC, Sched, VIEW, copyRule } from "./state.js"
 import { foldScalars, simplify, smallElem, smallKernel, smallReduce, smallView } from "./small.js"
 import { inlineScan } from "./control.js"
 
@@ -37,6 +38,14 @@ export interface Schedule {
 }
 
 const noDtypes: readonly DType[] = []
+
+/** Whether a view keeps every element at its row-major position (it only adds or drops unit axes). */
+function sameOrder(rule: ViewRule, e: Eqn, from: readonly number[], to: readonly number[]): boolean {
+  const nv = rule.apply(from, { off: 0, strides: contiguousStrides(from) }, e.params, to)
+  if (!nv || nv.off !== 0 || squeeze(from).join(",") !== squeeze(to).join(",")) return false
+  const cs = contiguousStrides(to)
+  return to.every((d, a) => d === 1 || nv.strides[a] === cs[a])
+}
 
 export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
   const S = new Sched(an), id = (v: Var) => S.vid(v)
@@ -93,7 +102,8 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
     if ((x instanceof Literal && x.value.data.length === 1) || (!(x instanceof Literal) && S.size[S.idOf(x)]! <= SMALL)) return smallReduce(S, e, rule, o, axes as number[])
     S.flushSinkInputs(e)
     const g = S.groupFor(xs)
-    g.sinks.push({ out: o, rule, in: S.operand(x, g), reduced: xs.map((_, a) => axes.includes(a)), dtype: dt, scratch: -1 })
+    const reduced = xs.flatMap((d, a) => (d === 1 ? [] : [axes.includes(a)])) // over the group's squeezed axes
+    g.sinks.push({ out: o, rule, in: S.operand(x, g), reduced, dtype: dt, scratch: -1 })
     S.kind[o] = SINK; S.grp[o] = g
     S.full(g)
     return true
@@ -106,6 +116,19 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
     if (S.isScalarAtom(x)) { S.asScalar(o, S.scalarRef(x)); return true }
     if (S.size[o]! <= SMALL) return smallView(S, e, rule, o)
     const r = S.idOf(x)
+    if (S.kind[r] === FUSED && sameOrder(rule, e, S.shape[r]!, S.shape[o]!)) { // stays in the loop
+      const g = S.grp[r]!, dt = S.dtype[o]!
+      g.members.push({ out: o, rule: copyRule, ins: [S.operand(x, g)], params: {}, inDtypes: [dt], dtype: dt, store: false })
+      S.kind[o] = FUSED; S.grp[o] = g
+      S.full(g)
+      return true
+    }
+    if (S.kind[r] === FUSED && e.prim.name === "transpose" && rule.apply(S.shape[r]!, S.identity(r), e.params, S.shape[o]!)) {
+      const cs = contiguousStrides(S.shape[o]!), strides: number[] = []
+      ;(e.params["permutation"] as number[]).forEach((a, k) => { strides[a] = cs[k]! })
+      storeFrom(r, o, { off: 0, strides })
+      return true
+    }
     let v = S.materialize(r)
     let nv = rule.apply(S.shape[r]!, v, e.params, S.shape[o]!)
     if (!nv) { // e.g. reshape of a strided view: copy it contiguous, then view the copy
@@ -114,6 +137,26 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
       if (!nv) return false
     }
     S.kind[o] = VIEW; S.view[o] = { base: v.base, off: nv.off, strides: nv.strides }
+    return true
+  }
+
+  /** o is r (FUSED) placed at `at` in o's buffer: the loop stores it there, readable once the loop has run. */
+  const storeFrom = (r: number, o: number, at: Strided, fill?: string): void => {
+    const g = S.grp[r]!, dt = S.dtype[o]!, xs = S.shape[r]!
+    const squeezed = { off: at.off, strides: at.strides.filter((_, a) => xs[a] !== 1) }
+    g.members.push({ out: o, rule: copyRule, ins: [{ t: "tmp", v: r }], params: {}, inDtypes: [dt], dtype: dt, store: true, at: squeezed, ...(fill === undefined ? {} : { fill }) })
+    S.inUses[r]!++
+    S.kind[o] = SINK; S.grp[o] = g // like a reduction
+    S.full(g)
+  }
+  const fusedPad = (e: Eqn): boolean => {
+    const x = e.inputs[0]
+    if (e.inputs.length !== 1 || e.outputs.length !== 1 || !x || x instanceof Literal || S.kind[S.idOf(x)] !== FUSED) return false
+    const r = S.idOf(x), o = id(e.outputs[0]!)
+    if (S.dtype[o] !== S.dtype[r]) return false
+    const place = padPlacement(S.shape[r]!, S.shape[o]!, e.params, S.dtype[o]!)
+    if (!place) return false
+    storeFrom(r, o, place.at, place.fill)
     return true
   }
 
@@ -204,7 +247,7 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
           case "reduce": done = reduce(e, rule); break
           case "view": done = viewEqn(e, rule); break
           case "alias": if (e.inputs.length === 1 && e.outputs.length === 1) { S.aliasTo(id(e.outputs[0]!), e.inputs[0]!); done = true } break
-          case "kernel": done = kernelEqn(e, rule.plan); break
+          case "kernel": done = (e.prim.name === "pad" && fusedPad(e)) || kernelEqn(e, rule.plan); break
           case "scan": done = inlineScan(S, e, run); break
         }
       }

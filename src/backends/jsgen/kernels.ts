@@ -5,7 +5,7 @@
 // hold stale data. Semantics, including the order of sums, follow the eager kernels.
 
 import type { Primitive } from "../../core/primitive.js"
-import { castScalar } from "../../core/dtype.js"
+import { type DType, castScalar } from "../../core/dtype.js"
 import { dotGeneralP } from "../../prims/dot.js"
 import * as sh from "../../prims/shape.js"
 import * as rd from "../../prims/reductions.js"
@@ -70,15 +70,22 @@ function copyLoop(shape: readonly number[], src: Strided, srcName: string, dst: 
   return nest(mergeLevels(shape, exprs), exprs, { body: ([s, d]) => `${dstName}[${d}]=${srcName}[${s}];` }, tag)
 }
 
-kernel(sh.padP, 1, (p) => {
-  const x = p.inShape(0), out = p.outShape(0), dt = p.outDtype(0), cfg = p.eqn.params["padding_config"], value = p.eqn.params["value"]
+/** Where pad puts its operand in the output (strided) and the fill text; null if the params are malformed. */
+export function padPlacement(x: readonly number[], out: readonly number[], params: Record<string, unknown>, dt: DType): { at: Strided; fill: string } | null {
+  const cfg = params["padding_config"], value = params["value"]
   if (!Array.isArray(cfg) || cfg.length !== x.length || typeof value !== "number") return null
   const trip = cfg.map((c) => ints(c, 0))
   if (trip.some((t) => !t || t.length !== 3)) return null
   const os = contiguousStrides(out)
-  const dst: Strided = { off: trip.reduce((a, t, i) => a + t![0]! * os[i]!, 0), strides: os.map((s, i) => s * (trip[i]![2]! + 1)) }
-  const v = p.view(0), fill = num(castScalar(value, dt))
-  return (e) => `${e.out(0)}.fill(${fill});\n${copyLoop(x, v, e.buf(v.base), dst, e.out(0), "p")}`
+  const at: Strided = { off: trip.reduce((a, t, i) => a + t![0]! * os[i]!, 0), strides: os.map((s, i) => s * (trip[i]![2]! + 1)) }
+  return { at, fill: num(castScalar(value, dt)) }
+}
+
+kernel(sh.padP, 1, (p) => {
+  const place = padPlacement(p.inShape(0), p.outShape(0), p.eqn.params, p.outDtype(0))
+  if (!place) return null
+  const v = p.view(0)
+  return (e) => `${e.out(0)}.fill(${place.fill});\n${copyLoop(p.inShape(0), v, e.buf(v.base), place.at, e.out(0), "p")}`
 })
 
 kernel(sh.concatenateP, -1, (p) => {

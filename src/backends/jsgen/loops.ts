@@ -86,3 +86,6 @@ export const contiguousStrides = (shape: readonly number[]): number[] => {
   for (let i = shape.length - 1; i >= 0; i--) { st[i] = acc; acc *= shape[i]! }
   return st
 }
+
+/** The shape without its unit axes (they do not change row-major order). */
+export const squeeze = (s: readonly number[]): number[] => s.filter((d) => d !== 1)

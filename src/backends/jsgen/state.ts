@@ -9,7 +9,7 @@ import { InvalidArgumentError } from "../../core/errors.js"
 import type { Analysis } from "./analyze.js"
 import type { ElemCtx, ElemRule, Group, Helper, Item, MemView, Member, Operand, Ref } from "./types.js"
 import { isDtype, num } from "./text.js"
-import { contiguousStrides } from "./loops.js"
+import { contiguousStrides, squeeze } from "./loops.js"
 import { finish } from "./emit.js"
 
 /** What a variable is: see the class comment of Sched. */
@@ -19,7 +19,7 @@ export const SMALL = 4
 /** The most equations one fused loop takes before it is flushed (bounds loop-body size). */
 const MAX_GROUP = 96
 
-const copyRule: ElemRule = { kind: "elem", arity: 1, f32: false, ints: false, usesParams: false, expr: ([a]) => a! }
+export const copyRule: ElemRule = { kind: "elem", arity: 1, f32: false, ints: false, usesParams: false, expr: ([a]) => a! }
 const ph: string[][] = [[], ["$0"], ["$0", "$1"], ["$0", "$1", "$2"]]
 export const placeholders = (n: number): string[] => ph[n] ?? Array.from({ length: n }, (_, i) => `$${i}`)
 
@@ -143,10 +143,15 @@ export class Sched {
   }
 
   // groups ----------------------------------------------------------------------------------
+  /**
+   * The open group of a shape. Unit axes do not change the row-major order, so shapes equal
+   * up to them share one group (and one loop) over the squeezed shape: a reshape between
+   * [n, m] and [n, 1, m], common in batched derivatives, then costs nothing.
+   */
   groupFor(s: readonly number[]): Group {
-    const key = s.join(",")
+    const shape = squeeze(s), key = shape.join(",")
     let g = this.open.get(key)
-    if (!g) { g = { shape: s, members: [], sinks: [] }; this.open.set(key, g) }
+    if (!g) { g = { shape, members: [], sinks: [] }; this.open.set(key, g) }
     return g
   }
   flush(g: Group): void {
@@ -172,9 +177,9 @@ export class Sched {
         if (this.grp[r] !== g) throw new Error("internal: fused operand from another group")
         this.inUses[r]!++
         return { t: "tmp", v: r }
-      case SVEC: case SINK: return { t: "mem", v: r, view: this.materialize(r) }
-      case VIEW: return { t: "mem", v: r, view: this.view[r]! }
-      default: return { t: "mem", v: r, view: this.identity(r) }
+      case SVEC: case SINK: return { t: "mem", v: r, view: squeezeView(this.materialize(r), this.shape[r]!) }
+      case VIEW: return { t: "mem", v: r, view: squeezeView(this.view[r]!, this.shape[r]!) }
+      default: return { t: "mem", v: r, view: squeezeView(this.identity(r), this.shape[r]!) }
     }
   }
   flushSinkInputs(e: Eqn): void {
@@ -238,6 +243,11 @@ export class Sched {
     }
     return out
   }
+}
+
+/** A view of an array of shape `s` indexed by the squeezed shape (unit axes are always 0). */
+function squeezeView(m: MemView, s: readonly number[]): MemView {
+  return s.includes(1) ? { base: m.base, off: m.off, strides: m.strides.filter((_, d) => s[d] !== 1) } : m
 }
 
 /** Whether, among axes longer than 1, the reduced ones all come after the kept ones. */

@@ -87,6 +87,9 @@ export interface Member {
   readonly inDtypes: readonly DType[]
   readonly dtype: DType
   store: boolean
+  /** Where the value is stored, over the group's axes (default: row-major); its buffer is first filled with `fill`. */
+  readonly at?: Strided
+  readonly fill?: string
 }
 export interface Sink {
   readonly out: number
