@@ -66,6 +66,10 @@ const structural: [string, Op][] = [
   ["rev", (x, _y, c) => (x.ndim === 0 ? x : lax.rev(x, [c % x.ndim]))],
   ["convert", (x) => { const y = lax.convert(x, x.dtype === "float64" ? "float32" : "float64"); return lax.convert(lax.mul(y, sc(y, 1.5)), x.dtype) }],
   ["flat", (x) => lax.reshape(lax.exp(lax.reshape(x, [x.size])), x.shape)],
+  // unit axes in and out of a fused chain; a pad of a fused value (stored in place by its loop)
+  ["unit", (x) => lax.reshape(lax.sin(lax.reshape(lax.neg(x), [1, ...x.shape, 1])), x.shape)],
+  ["padFused", (x, _y, c) => (x.ndim === 0 ? x
+    : lax.slice(lax.pad(lax.neg(x), c % 3, x.shape.map((_, i) => [i === 0 ? 1 : 0, i === 0 ? 0 : 1, 0] as [number, number, number])), x.shape.map(() => 0), x.shape))],
   ["concat", (x) => (x.ndim === 0 ? x : lax.slice(lax.concatenate([x, lax.neg(x)], 0), x.shape.map(() => 0), x.shape))],
 ]
 const OPS: [string, Op][] = [
