@@ -1,6 +1,7 @@
 // The IR round-trip law: for random programs (compositions of np and lax ops, including
-// lax.scan, lax.cond, lax.whileLoop, checkpoint, customJvp and customVjp bodies) under random
-// transforms (none, grad, vmap, jvp, jit), traced with makeJaxpr:
+// lax.scan, lax.cond, lax.whileLoop, checkpoint, customJvp and customVjp bodies, and debug.print
+// at top level and in a scan body) under random transforms (none, grad, vmap, jvp, jit), traced
+// with makeJaxpr:
 //   decode(JSON.parse(JSON.stringify(encode(j)))) prints as j, encodes to encode(j), and
 //   evaluates to the same numbers, bit for bit.
 
@@ -48,6 +49,8 @@ const ops: ((a: WArray, b: WArray, k: number, t: Transform) => WArray)[] = [
   (a) => softSin(a),
   (a, _, __, t) => (t === "jvp" ? softSin(a) : square(a)),
   (a) => { debug.print("v = {}", a); return a },
+  // an effect inside a sub-jaxpr (per lane under vmap, on primals under grad and jvp)
+  (a, b) => lax.scan((c: WArray, x: WArray) => { debug.print("c = {} x = {}", c, x); return [np.add(c, np.sin(x)), np.multiply(c, x)] }, np.sum(b), a)[1],
 ]
 
 const program: fc.Arbitrary<Program> = fc.record({

@@ -1,10 +1,13 @@
 // debug.print and debug.callback: ordered effects that run when the program runs (not when it
 // is traced), in program order, under the interpreter and jit; survive DCE; print primal values
-// under differentiation; run once per lane under vmap and once per step inside scan.
+// under differentiation; run once per lane under vmap and once per step inside scan; are an
+// EffectError under vmap of a cond or while loop whose predicate differs between lanes; print
+// in a jaxpr as equations without a left-hand side and round-trip through ir.encode/decode.
 
+import * as Result from "effect/Result"
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
 import {
-  checkpoint, debug, evalJaxpr, grad, ir, jit, jvp, lax, linearize, makeJaxpr, np, vjp, vmap, type WArray,
+  EffectError, checkpoint, debug, evalJaxpr, grad, ir, jit, jvp, lax, linearize, makeJaxpr, np, vjp, vmap, type WArray,
 } from "wengert"
 import { dce } from "../src/transforms/dce.js"
 import { throwsTagged } from "./numpy/helpers.js"
@@ -220,5 +223,198 @@ describe("debug.callback", () => {
 
   it("is a typed error without a function", () => {
     throwsTagged(() => (debug.callback as (f: unknown, x: unknown) => void)(3, 1), "InvalidArgumentError", "debug.callback", "function")
+  })
+})
+
+describe("debug effects in control flow under vmap", () => {
+  const printIfPositive = (x: WArray) => lax.cond(np.greater(x, 0), (y: WArray) => { debug.print("pos {}", y); return y }, (y: WArray) => np.negative(y), x)
+
+  it("are an EffectError naming vmap of lax.cond and the index's shape when the predicate differs between lanes", () => {
+    const e = throwsTagged(() => vmap(printIfPositive)(np.array([1, -2, 3])), "EffectError",
+      "vmap of lax.cond", "effect 'debug'", "differs between lanes, i32[3]", "all 2 branches", "branch 1", "unbatched values", "move the print out of the branch")
+    expect(e).toBeInstanceOf(EffectError)
+    expect(e).toMatchObject({ fn: "vmap of lax.cond", effect: "debug" })
+    throwsTagged(() => jit(vmap(printIfPositive))(np.array([1, -2])), "EffectError", "vmap of lax.cond", "i32[2]")
+    expect(lines).toEqual([])
+  })
+
+  it("are an EffectError naming every branch that prints under vmap of lax.switch with a batched index", () => {
+    const branches = [
+      (y: WArray) => { debug.print("zero {}", y); return y },
+      (y: WArray) => np.multiply(y, 2),
+      (y: WArray) => { debug.callback(() => {}, y); return np.multiply(y, 3) },
+    ]
+    throwsTagged(() => vmap((i: WArray, x: WArray) => lax.switch(i, branches, x))(np.array([0, 2, 1, 1]).astype("int32"), np.array([1, 2, 3, 4])),
+      "EffectError", "vmap of lax.cond", "i32[4]", "all 3 branches", "branches 0, 2", "lax.switch")
+    expect(lines).toEqual([])
+  })
+
+  it("return the EffectError as a Result from vmap.safe", () => {
+    const r = vmap.safe(printIfPositive)(np.array([1, -2, 3]))
+    expect(Result.isFailure(r) && r.failure._tag).toBe("EffectError")
+    expect(Result.isFailure(r) && r.failure.message).toContain("vmap of lax.cond")
+  })
+
+  it("still select per lane when the branches are pure", () => {
+    const f = (x: WArray) => lax.cond(np.greater(x, 0), (y: WArray) => np.multiply(y, 10), (y: WArray) => np.negative(y), x)
+    expect(vmap(f)(np.array([1, -2, 3])).toArray()).toEqual([10, 2, 30])
+  })
+
+  it("print once per lane in the branch taken when the predicate is the same for every lane", () => {
+    const f = (x: WArray, flag: WArray) => lax.cond(flag,
+      (y: WArray) => { debug.print("taken {}", y); return np.multiply(y, 2) },
+      (y: WArray) => { debug.print("not taken {}", y); return y }, x)
+    expect(vmap(f, { inAxes: [0, null] })(np.array([1, 2, 3]), true).toArray()).toEqual([2, 4, 6])
+    expect(lines).toEqual(["taken 1", "taken 2", "taken 3"])
+    lines.length = 0
+    expect(jit(vmap(f, { inAxes: [0, null] }))(np.array([4, 5]), false).toArray()).toEqual([4, 5])
+    expect(lines).toEqual(["not taken 4", "not taken 5"])
+  })
+
+  it("are an EffectError naming vmap of lax.whileLoop, the predicate's and the carry's shapes, when the predicate differs between lanes", () => {
+    const inBody = (x: WArray) => lax.whileLoop((c: WArray) => np.less(c, 3), (c: WArray) => { debug.print("c = {}", c); return np.add(c, 1) }, x)
+    const e = throwsTagged(() => vmap(inBody)(np.array([1, -2, 3])), "EffectError",
+      "vmap of lax.whileLoop", "effect 'debug'", "bool[3]", "carry of (f64[])", "in its body", "already finished", "step counter", "lax.forILoop")
+    expect(e).toMatchObject({ fn: "vmap of lax.whileLoop", effect: "debug" })
+    const inCond = (x: WArray) => lax.whileLoop((c: WArray) => { debug.print("test {}", c); return np.less(c, 3) }, (c: WArray) => np.add(c, 1), x)
+    throwsTagged(() => jit(vmap(inCond))(np.array([1, 2])), "EffectError", "vmap of lax.whileLoop", "bool[2]", "in its condition")
+    expect(lines).toEqual([])
+  })
+
+  it("print once per lane and step in a while loop whose predicate is the same for every lane", () => {
+    const f = (x: WArray) => lax.whileLoop((c: WArray[]) => np.less(c[0]!, 2),
+      (c: WArray[]) => { debug.print("i={} x={}", c[0]!, c[1]!); return [np.add(c[0]!, 1), np.multiply(c[1]!, 2)] }, [0, x])[1]
+    expect(vmap(f)(np.array([1, -3])).toArray()).toEqual([4, -12])
+    expect(lines).toEqual(["i=0 x=1", "i=0 x=-3", "i=1 x=2", "i=1 x=-6"])
+  })
+
+  it("still mask finished lanes when the loop is pure", () => {
+    const f = (x: WArray) => lax.whileLoop((c: WArray) => np.less(c, 3), (c: WArray) => np.add(c, 1), x)
+    expect(vmap(f)(np.array([1, -2, 5])).toArray()).toEqual([3, 3, 5])
+  })
+})
+
+describe("debug effects in a while loop with maxIterations (a bounded scan)", () => {
+  const loop = (x: WArray, maxIterations?: number) => lax.whileLoop(
+    (c: WArray[]) => { debug.print("test i={}", c[0]!); return np.less(c[0]!, 2) },
+    (c: WArray[]) => { debug.print("body x={}", c[1]!); return [np.add(c[0]!, 1), np.multiply(c[1]!, c[1]!)] },
+    [0, x], maxIterations === undefined ? {} : { maxIterations })[1]
+  const unbounded = ["test i=0", "body x=3", "test i=1", "body x=9", "test i=2"]
+
+  it("run as often as in the unbounded loop, not once per step of the bound", () => {
+    expect(loop(np.array(3), 6).item()).toBe(81)
+    expect(lines).toEqual(unbounded)
+    lines.length = 0
+    expect(loop(np.array(3)).item()).toBe(81)
+    expect(lines).toEqual(unbounded)
+  })
+
+  it("stop at the bound when the loop is truncated", () => {
+    expect(loop(np.array(3), 1).item()).toBe(9)
+    expect(lines).toEqual(["test i=0", "body x=3"])
+  })
+
+  it("keep that count under jit, grad and jit of grad, with the same derivative as the pure loop", () => {
+    expect(jit((x: WArray) => loop(x, 6))(3).item()).toBe(81)
+    expect(lines).toEqual(unbounded)
+    lines.length = 0
+    // d(x^4)/dx = 4x^3
+    expect(grad((x: WArray) => loop(x, 6))(3).item()).toBe(108)
+    expect(lines).toEqual(unbounded)
+    lines.length = 0
+    expect(jit(grad((x: WArray) => loop(x, 6)))(3).item()).toBe(108)
+    expect(lines).toEqual(unbounded)
+  })
+
+  it("print per lane under vmap with a predicate the same for every lane, and are an EffectError when it differs", () => {
+    expect(vmap((x: WArray) => loop(x, 6))(np.array([2, 3])).toArray()).toEqual([16, 81])
+    expect(lines).toEqual(["test i=0", "body x=2", "body x=3", "test i=1", "body x=4", "body x=9", "test i=2"])
+    lines.length = 0
+    const batchedTest = (x: WArray) => lax.whileLoop((c: WArray) => np.less(c, 3), (c: WArray) => { debug.print("{}", c); return np.add(c, 1) }, x, { maxIterations: 5 })
+    throwsTagged(() => vmap(batchedTest)(np.array([1, -2])), "EffectError", "vmap of lax.cond", "i32[2]", "maxIterations")
+    expect(lines).toEqual([])
+  })
+})
+
+describe("debug.print inside jit(grad(f))", () => {
+  const f = (x: WArray) => {
+    debug.print("first {}", np.cos(x)) // its value is used by nothing else
+    const y = np.sin(x)
+    debug.print("second {}", y)
+    const z = np.multiply(y, y)
+    debug.print("third {} {}", x, z)
+    return z
+  }
+
+  it("prints in program order, on every call, with primal values", () => {
+    const g = jit(grad(f))
+    expect(g(0).item()).toBe(0)
+    expect(lines).toEqual(["first 1", "second 0", "third 0 0"])
+    g(0)
+    expect(lines).toEqual(["first 1", "second 0", "third 0 0", "first 1", "second 0", "third 0 0"])
+  })
+
+  it("keeps every print, in order, through dead-code elimination of the gradient's jaxpr", () => {
+    const j = makeJaxpr(grad(f))(0)
+    const prints = (eqns: readonly { prim: { name: string }; params: Record<string, unknown> }[]) =>
+      eqns.filter((e) => e.prim.name === "debug_print").map((e) => e.params.fmt)
+    expect(prints(j.jaxpr.eqns)).toEqual(["first {}", "second {}", "third {} {}"])
+    expect(prints(dce(j.jaxpr).eqns)).toEqual(["first {}", "second {}", "third {} {}"])
+    expect(ir.effects(j)).toEqual(["debug"])
+  })
+})
+
+describe("jaxprs holding debug_print", () => {
+  const f = (x: WArray) => {
+    debug.print("start")
+    const y = lax.cond(np.greater(x, 0), (v: WArray) => { debug.print("pos {}", v); return v }, (v: WArray) => np.negative(v), x)
+    return lax.scan((c: WArray, xi: WArray) => { debug.print("step {} {}", c, xi); return [np.add(c, xi), null] }, y, np.array([1, 2]))[0]
+  }
+
+  it("print the equation with no left-hand side (it has no outputs), as JAX does", () => {
+    expect(makeJaxpr((x: WArray) => { debug.print("x = {}", x); debug.print("hi"); return np.sin(x) })(np.ones([2])).toString()).toBe([
+      "{ lambda ; a:f64[2]. let",
+      "    debug_print[fmt=x = {}] a",
+      "    debug_print[fmt=hi]",
+      "    b:f64[2] = sin a",
+      "  in (b,) }",
+    ].join("\n"))
+    const nested = makeJaxpr(f)(1).toString()
+    expect(nested).toMatch(/\n {10}debug_print\[fmt=pos \{\}\] [a-z]+\n/)
+    expect(nested).toMatch(/\n {10}debug_print\[fmt=step \{\} \{\}\] [a-z]+ [a-z]+\n/)
+    expect(nested).not.toMatch(/^\s*= /m)
+  })
+
+  it("round-trip through ir.encode/decode, in sub-jaxprs too, and the decoded program prints the same lines", () => {
+    const j = makeJaxpr(f)(1)
+    const r = ir.decode(JSON.stringify(ir.encode(j)))
+    if (Result.isFailure(r)) throw r.failure
+    const back = r.success
+    expect(back.toString()).toBe(j.toString())
+    expect(ir.encode(back)).toEqual(ir.encode(j))
+    expect(ir.effects(back)).toEqual(["debug"])
+    expect(back.jaxpr.eqns.filter((e) => e.effects.length > 0).map((e) => e.prim.name)).toEqual(["debug_print", "cond", "scan"])
+    expect(evalJaxpr(back, 2)[0]!.item()).toBe(5)
+    const want = ["start", "pos 2", "step 2 1", "step 3 2"]
+    expect(lines).toEqual(want)
+    lines.length = 0
+    expect(jit((x: WArray) => evalJaxpr(back, x)[0])(2).item()).toBe(5)
+    expect(lines).toEqual(want)
+  })
+
+  it("refuse to decode a debug_print that declares outputs or names a missing argument", () => {
+    const doc = ir.encode(makeJaxpr((x: WArray) => { debug.print("x = {}", x); return x })(1)) as any
+    const withOutput = JSON.parse(JSON.stringify(doc))
+    withOutput.vars.push({ shape: [], dtype: "float64" })
+    withOutput.jaxprs[0].eqns[0].out = [withOutput.vars.length - 1]
+    const r1 = ir.decode(withOutput)
+    expect(Result.isFailure(r1) && r1.failure.path).toBe("jaxprs[0].eqns[0].out")
+    expect(Result.isFailure(r1) && r1.failure.message).toContain("'debug_print' computes 0 output(s) here but 1 are declared")
+    const missing = JSON.parse(JSON.stringify(doc))
+    missing.jaxprs[0].eqns[0].params.fmt = "{} {}"
+    const r2 = ir.decode(missing)
+    expect(Result.isFailure(r2) && r2.failure.path).toBe("jaxprs[0].eqns[0]")
+    expect(Result.isFailure(r2) && r2.failure.message).toContain("debug.print: the format string uses argument 1 but 1 array(s) were given")
+    expect(lines).toEqual([])
   })
 })

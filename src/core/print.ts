@@ -50,8 +50,11 @@ export function printJaxpr(jaxpr: Jaxpr, indent = 0, names = new Names()): strin
   for (const e of jaxpr.eqns) {
     const keys = Object.keys(e.params)
     const ps = keys.length ? `[${keys.map((k) => `${k}=${param(e.params[k])}`).join(" ")}]` : ""
-    const lhs = e.outputs.map(binder).join(" ")
-    lines.push(`${pad}    ${lhs} = ${e.prim.name}${ps} ${e.inputs.map(atom).join(" ")}`)
+    // an equation without outputs (debug_print) has no left-hand side, as JAX prints it, and
+    // one without inputs no trailing space
+    const lhs = e.outputs.length ? `${e.outputs.map(binder).join(" ")} = ` : ""
+    const rhs = e.inputs.length ? ` ${e.inputs.map(atom).join(" ")}` : ""
+    lines.push(`${pad}    ${lhs}${e.prim.name}${ps}${rhs}`)
   }
   const outs = jaxpr.outvars.map(atom)
   lines.push(`${pad}  in (${outs.join(", ")}${outs.length === 1 ? "," : ""}) }`)

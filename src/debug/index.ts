@@ -15,8 +15,10 @@ import { debugCallbackP, debugPrintP, parseFormat } from "../prims/debug.js"
  * lane order (under nested vmaps the innermost one splits first); inside `lax.scan` once per
  * step. `checkpoint` recomputes its body in the backward pass, so a print inside it appears
  * again there. Dead-code elimination never removes it. Output goes to `console.log`.
- * docs/errors.md (EffectError) lists every rule and the known exceptions (vmap of a cond or
- * while loop whose predicate is batched, jvp of a while loop).
+ * Under `vmap`, a `lax.cond`/`lax.switch` or `lax.whileLoop` whose predicate differs between
+ * lanes would run the print for untaken branches or finished lanes, so that is an
+ * `EffectError`. docs/errors.md (EffectError) lists every rule and the one known exception
+ * (jvp of a while loop runs its body twice).
  * @example
  * ```ts
  * import { debug, grad, np } from "wengert"

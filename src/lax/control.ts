@@ -3,7 +3,7 @@
 
 import { NdArray, type Array } from "../core/array.js"
 import { asArray } from "../core/convert.js"
-import { InvalidArgumentError, ShapeError } from "../core/errors.js"
+import { DtypeError, InvalidArgumentError, ShapeError } from "../core/errors.js"
 import type { ClosedJaxpr } from "../core/ir.js"
 import { cond as condPrim } from "../prims/control/cond.js"
 import { whileLoop as whilePrim } from "../prims/control/while.js"
@@ -42,6 +42,7 @@ function traceBranches(fn: string, branches: readonly ((...ops: any[]) => unknow
  * lax.cond(np.greater(2, 1), (x) => np.multiply(x, 10), (x) => x, 3).item() // => 30
  * ```
  * @throws {@link ShapeError} when the branches return different types.
+ * @throws {@link EffectError} under `vmap` when the predicate differs between lanes and a branch holds a `debug.print` or `debug.callback`.
  * @category control flow
  * @since 0.1.0
  */
@@ -63,6 +64,7 @@ const convertToBool = (p: Array): Array => ne(p, NdArray.scalar(0, p.dtype))
  * lax.switch(1, [(x) => x, (x) => np.multiply(x, 2), (x) => np.multiply(x, 3)], 5).item() // => 10
  * ```
  * @throws {@link InvalidArgumentError} when no branches are given.
+ * @throws {@link EffectError} under `vmap` when the index differs between lanes and a branch holds a `debug.print` or `debug.callback`.
  * @category control flow
  * @since 0.1.0
  */
@@ -89,6 +91,7 @@ export interface WhileOptions {
  * lax.whileLoop((x) => np.less(x, 10), (x) => np.multiply(x, 2), 1).item() // => 16
  * ```
  * @throws {@link NonDifferentiableError} under reverse mode without maxIterations.
+ * @throws {@link EffectError} under `vmap` when the condition differs between lanes and the loop holds a `debug.print` or `debug.callback`.
  * @category control flow
  * @since 0.1.0
  */
@@ -96,25 +99,50 @@ export function whileLoop(condFn: (carry: any) => any, bodyFn: (carry: any) => a
   const [carry0, carryDef] = flattenArgs("lax.whileLoop", init)
   const carry = carry0.map((c) => (c.aval.weakType ? convert(c, c.dtype) : c))
   const avals = carry.map((c) => c.aval)
-  if (opts.maxIterations !== undefined) {
-    if (!Number.isInteger(opts.maxIterations) || opts.maxIterations < 0)
-      throw new InvalidArgumentError("lax.whileLoop", `maxIterations must be a non-negative integer, got ${opts.maxIterations}.`)
-    const [out] = scan((c: unknown) => {
-      const active = asArray(condFn(c), "lax.whileLoop")
-      const [now] = flattenArgs("lax.whileLoop", c)
-      const [next] = flattenArgs("lax.whileLoop", bodyFn(c))
-      return [unflatten(carryDef, next.map((n, i) => select(broadcastInDim(active, n.shape, []), n, now[i]!))), null]
-    }, unflatten(carryDef, carry), null, { length: opts.maxIterations })
-    return out
-  }
-  const condT = traceCallback("lax.whileLoop", condFn, [carryDef], [avals])
-  const bodyT = traceCallback("lax.whileLoop", (c: unknown) => {
+  /** bodyFn's carry leaves, in the carry's structure and dtypes. */
+  const body = (c: unknown): Array[] => {
     const [leaves, def] = flattenArgs("lax.whileLoop", bodyFn(c))
     if (def.key !== carryDef.key) throw new ShapeError("lax.whileLoop", [], `the body returned structure ${def.key} but the carry has ${carryDef.key}.`)
     return leaves.map((l, i) => (l.aval.weakType || l.dtype !== avals[i]!.dtype ? convert(l, avals[i]!.dtype) : l))
-  }, [carryDef], [avals])
+  }
+  const bound = opts.maxIterations
+  if (bound !== undefined && (!Number.isInteger(bound) || bound < 0))
+    throw new InvalidArgumentError("lax.whileLoop", `maxIterations must be a non-negative integer, got ${bound}.`)
+  const condT = traceCallback("lax.whileLoop", condFn, [carryDef], [avals])
+  const bodyT = traceCallback("lax.whileLoop", body, [carryDef], [avals])
+  if (bound !== undefined) {
+    const pred = condT.jaxpr.outAvals
+    if (pred.length !== 1 || pred[0]!.dtype !== "bool" || pred[0]!.ndim !== 0)
+      throw new DtypeError("lax.whileLoop", pred.map((a) => a.str()), "the condition must return a bool scalar.")
+    if (condT.jaxpr.effects.length > 0 || bodyT.jaxpr.effects.length > 0) return unflatten(carryDef, boundedEffectful(condT, bodyT, carry, bound))
+    // a masked scan: finished steps keep the carry
+    const [out] = scan((now: Array[]) => {
+      const active = call(condT, now)[0]!
+      return [call(bodyT, now).map((n, i) => select(broadcastInDim(active, n.shape, []), n, now[i]!)), null]
+    }, carry, null, { length: bound })
+    return unflatten(carryDef, out as Array[])
+  }
   const outs = whilePrim([...condT.consts, ...bodyT.consts, ...carry], {
     cond_jaxpr: condT.jaxpr, body_jaxpr: bodyT.jaxpr, cond_nconsts: condT.consts.length, body_nconsts: bodyT.consts.length,
   })
   return unflatten(carryDef, outs)
+}
+
+/** Runs a traced callback on flat inputs. */
+const call = (t: TracedFn, xs: readonly Array[]): Array[] => evalJaxprFlat(t.jaxpr.jaxpr, t.jaxpr.consts, [...t.consts, ...xs])
+
+/**
+ * A bounded loop whose condition or body has effects, as a scan of `maxIterations` steps that
+ * runs them only while the loop would: the carry holds an `active` flag, the condition is
+ * evaluated (in a cond) only while active and the body only when it holds, so effects run
+ * exactly as often as in the unbounded loop. (The pure case masks with a select instead.)
+ */
+function boundedEffectful(condT: TracedFn, bodyT: TracedFn, carry: readonly Array[], steps: number): Array[] {
+  const no = NdArray.scalar(0, "bool")
+  const [[, ...out]] = scan(([active, ...c]: Array[]) => {
+    const go = cond(active, (...x: Array[]) => call(condT, x)[0], () => no, ...c) as Array
+    const next = cond(go, (...x: Array[]) => call(bodyT, x), (...x: Array[]) => x, ...c) as Array[]
+    return [[go, ...next], null]
+  }, [NdArray.scalar(1, "bool"), ...carry], null, { length: steps })
+  return out as Array[]
 }

@@ -87,6 +87,7 @@ export interface VmapOptions {
  * ```
  * @throws {@link ShapeError} when mapped arguments disagree on the batch size.
  * @throws {@link InvalidArgumentError} when an axis is out of range or inAxes does not match the arguments.
+ * @throws {@link EffectError} when `debug.print`/`debug.callback` sits in a `lax.cond` or `lax.whileLoop` whose predicate differs between lanes.
  * @category transforms
  * @since 0.1.0
  */

@@ -38,6 +38,11 @@ const corpus = [
   makeJaxpr(sn)(x3),
   makeJaxpr(vmap(sq))(np.ones([2, 3])),
   makeJaxpr((x: WArray) => { debug.print("x={} {{}}", x); return np.exp(x) })(x3),
+  // effects inside sub-jaxprs (a print in a scan body and in a cond branch inside it)
+  makeJaxpr((x: WArray) => lax.scan((c: WArray, xi: WArray) => {
+    debug.print("c={}", c)
+    return [lax.cond(np.greater(xi, 0), (v: WArray) => { debug.print("pos {}", v); return v }, (v: WArray) => np.negative(v), np.add(c, xi)), null]
+  }, 0, x)[0])(x3),
   makeJaxpr((a: WArray) => np.linalg.solve(a, np.linalg.cholesky(a)))(np.eye(2)),
 ].map((j) => ir.encode(j))
 

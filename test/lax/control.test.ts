@@ -247,4 +247,9 @@ describe("lax.whileLoop", () => {
     throwsTagged(() => lax.whileLoop((c: WArray) => np.less(np.sum(c), 10), (c: WArray) => np.concatenate([c, c], 0), np.array([1])), "ShapeError", "lax.whileLoop", "[1]", "[2]")
     throwsTagged(() => lax.whileLoop((c: WArray) => np.less(c, 10), (c: WArray) => c, 1, { maxIterations: -1 }), "InvalidArgumentError", "lax.whileLoop", "-1")
   })
+
+  it("rejects a condition that is not a bool scalar with maxIterations too, naming its type", () => {
+    throwsTagged(() => lax.whileLoop((c: WArray) => c, (c: WArray) => np.multiply(c, 2), 1, { maxIterations: 3 }), "DtypeError", "lax.whileLoop", "f64[]", "bool scalar")
+    throwsTagged(() => lax.whileLoop((c: WArray) => np.less(c, 3), (c: WArray) => np.add(c, 1), np.array([1, 2]), { maxIterations: 3 }), "DtypeError", "lax.whileLoop", "bool[2]", "bool scalar")
+  })
 })

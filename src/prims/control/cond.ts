@@ -1,10 +1,12 @@
 // cond: applies branches[index] to the operands (index clamped into range). Its JVP runs a
 // primal cond that also returns residuals (the union over branches, zeros for the branches
-// not taken) and a linear tangent cond; transposing it transposes each branch.
+// not taken) and a linear tangent cond; transposing it transposes each branch. Under vmap a
+// batched index runs every branch and selects per lane, which effects cannot survive (an
+// untaken branch would print), so that case is an EffectError.
 
 import { NdArray, type Array } from "../../core/array.js"
 import { ShapedArray } from "../../core/aval.js"
-import { DtypeError, ShapeError } from "../../core/errors.js"
+import { DtypeError, EffectError, ShapeError } from "../../core/errors.js"
 import type { ClosedJaxpr } from "../../core/ir.js"
 import { type Primitive, type Tangent, UndefinedPrimal, Zero, isUndefined, isZero, primitive } from "../../core/primitive.js"
 import { bind } from "../../core/trace.js"
@@ -94,13 +96,21 @@ function condTranspose(cts: readonly Tangent[], [index, ...ops]: readonly (Array
 }
 
 function condBatch([index, ...ops]: readonly Array[], [ib, ...obs]: readonly (number | null)[], { branches }: CondP, size: number): [Array[], (number | null)[]] {
+  if (ib !== null) refuseEffects(index!, branches)
   const moved = ops.map((o, i) => (obs[i] === null ? o : moveBatchAxis(o, obs[i]!, 0, size)))
   const dims = obs.map((b) => (b === null ? null : 0))
+  // with an unbatched index, an output stays unbatched unless some branch batches it (so a
+  // flag computed from unbatched values, say a loop's `active`, stays the same for every lane)
+  const outB = branches[0]!.outAvals.map(() => ib !== null)
+  if (ib === null) for (const b of branches) traceJaxprFlat("vmap", (ins) => {
+    vmapFlat((xs) => run(b, xs), ins, dims, size)[1].forEach((d, i) => { if (d !== null) outB[i] = true })
+    return []
+  }, moved.map((m) => m.aval))
   const batched = branches.map((b) => traceJaxprFlat("vmap", (ins) => {
     const [outs, od] = vmapFlat((xs) => run(b, xs), ins, dims, size)
-    return outs.map((o, i) => moveBatchAxis(o, od[i]!, 0, size))
+    return outs.map((o, i) => (outB[i] ? moveBatchAxis(o, od[i]!, 0, size) : o))
   }, moved.map((m) => m.aval)))
-  if (ib === null) return [cond(index!, moved, batched), batched[0]!.outAvals.map(() => 0)]
+  if (ib === null) return [cond(index!, moved, batched), outB.map((b) => (b ? 0 : null))]
   // a batched index: run every branch and pick per lane
   const idx = moveBatchAxis(index!, ib, 0, size)
   const clamped = min(max(idx, NdArray.scalar(0, "int32")), NdArray.scalar(branches.length - 1, "int32"))
@@ -115,3 +125,15 @@ function condBatch([index, ...ops]: readonly Array[], [ib, ...obs]: readonly (nu
   }), all[0]!.map(() => 0)]
 }
 void convert
+
+/** A batched index runs every branch for every lane: refuse branches with effects, which would run where they were not taken. */
+function refuseEffects(index: Array, branches: readonly ClosedJaxpr[]): void {
+  const effectful = range(branches.length).filter((k) => branches[k]!.effects.length > 0)
+  if (effectful.length === 0) return
+  const effects = [...new Set(effectful.flatMap((k) => branches[k]!.effects))]
+  const which = effectful.length > 1 ? `branches ${effectful.join(", ")}` : `branch ${effectful[0]}`
+  throw new EffectError("vmap of lax.cond", effects.join(", "),
+    `The predicate (branch index) differs between lanes, ${index.aval.str()}, so vmap runs all ${branches.length} branches for every lane and selects the results; ` +
+    `the effects (debug.print / debug.callback) in ${which} would run for lanes that do not take it (for lax.cond, branch 0 is the false branch and 1 the true one; lax.switch, and lax.whileLoop with maxIterations when it prints, bind the same cond). ` +
+    "Compute the predicate from unbatched values so it is the same for every lane, or move the print out of the branch (print the cond's result after it), or use np.where instead of the cond.")
+}

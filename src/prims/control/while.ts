@@ -1,11 +1,12 @@
 // while: repeats a const-free body while a const-free predicate holds. Forward mode runs a
 // joint primal-and-tangent loop; reverse mode has no rule (the trip count is unknown), and
-// says to pass `maxIterations`, which turns the loop into a bounded scan.
+// says to pass `maxIterations`, which turns the loop into a bounded scan. Under vmap a batched
+// predicate keeps finished lanes running (masked), which effects cannot survive: EffectError.
 
 import { NdArray, type Array } from "../../core/array.js"
-import { DtypeError, NonDifferentiableError, ShapeError } from "../../core/errors.js"
+import { DtypeError, EffectError, NonDifferentiableError, ShapeError } from "../../core/errors.js"
 import type { ClosedJaxpr } from "../../core/ir.js"
-import { type Primitive, type Tangent, Zero, isZero, primitive } from "../../core/primitive.js"
+import { type Primitive, type Tangent, Zero, isUndefined, isZero, primitive } from "../../core/primitive.js"
 import { bind } from "../../core/trace.js"
 import { evalJaxprFlat } from "../../backends/interpreter/evalJaxpr.js"
 import { instantiate, gt, select } from "../elementwise.js"
@@ -39,8 +40,10 @@ export const whileP: Primitive<WhileP> = primitive<WhileP>({
     return carry as NdArray[]
   },
   jvp: (primals, tangents, p) => whileJvp(primals, tangents, p),
-  transpose: () => {
-    throw new NonDifferentiableError("lax.whileLoop", "reverse-mode differentiation needs a bound on the number of iterations, which a while loop does not have. Pass { maxIterations } to lax.whileLoop (it then runs as a scan), use lax.scan / lax.forILoop, or use forward mode (jvp, jacfwd).")
+  transpose: (_cts, args, { cond_nconsts: cn, body_nconsts: bn }) => {
+    // the loop met here carries primals and their tangents (the linear, undefined inputs)
+    const carry = args.slice(cn + bn), show = (xs: typeof carry) => xs.map((a) => a.aval.str()).join(", ")
+    throw new NonDifferentiableError("lax.whileLoop", `reverse-mode differentiation needs a bound on the number of iterations, which a while loop (carry ${show(carry.filter((a) => !isUndefined(a)))}, tangents ${show(carry.filter(isUndefined))}) does not have. Pass { maxIterations } to lax.whileLoop (it then runs as a scan), use lax.scan / lax.forILoop, or use forward mode (jvp, jacfwd).`)
   },
   batch: (args, bdims, p, size) => whileBatch(args, bdims, p, size),
 })
@@ -99,6 +102,7 @@ function whileBatch(args: readonly Array[], bdims: readonly (number | null)[], p
   let predBatched = false
   traceJaxprFlat("vmap", (xs) => { const [, od] = vmapFlat((v) => run(p.cond_jaxpr, v), xs, condIns.map((b) => (b ? 0 : null)), size); predBatched = od[0] !== null; return [] },
     p.cond_jaxpr.inAvals.map((a, i) => (condIns[i] ? batchedAval(a, size) : a)))
+  if (predBatched) refuseEffects(p, size)
   // with a batched predicate every lane's carry is batched, and finished lanes stop changing
   if (predBatched) carryB = carryB.map(() => true)
   const moved = args.map((a, i) => {
@@ -131,5 +135,18 @@ function whileBatch(args: readonly Array[], bdims: readonly (number | null)[], p
     { cond_jaxpr: condJ, body_jaxpr: bodyJ, cond_nconsts: cn, body_nconsts: cn + bn })
   return [outs, carryB.map((b) => (b ? 0 : null))]
 }
+
+/** A batched predicate runs the condition and body for finished lanes too: refuse them if they have effects. */
+function refuseEffects({ cond_jaxpr, body_jaxpr }: WhileP, size: number): void {
+  const where = [body_jaxpr.effects.length > 0 ? "body" : "", cond_jaxpr.effects.length > 0 ? "condition" : ""].filter(Boolean)
+  if (where.length === 0) return
+  const effects = [...new Set([...body_jaxpr.effects, ...cond_jaxpr.effects])]
+  throw new EffectError("vmap of lax.whileLoop", effects.join(", "),
+    `The predicate differs between lanes (bool[${size}], one per lane, for a carry of (${body_jaxpr.outAvals.map((a) => a.str()).join(", ")}) per lane), ` +
+    `so vmap keeps running the loop until every lane is done and masks the finished lanes; the effects (debug.print / debug.callback) in its ${where.join(" and ")} ` +
+    "would run again for lanes that have already finished. Make the predicate depend only on unbatched values (for example a step counter), " +
+    "use a fixed number of steps (lax.forILoop or lax.scan), or move the print out of the loop.")
+}
+
 import { ShapedArray } from "../../core/aval.js"
 const batchedAval = (a: ShapedArray, size: number) => new ShapedArray([size, ...a.shape], a.dtype, a.weakType)
