@@ -67,6 +67,12 @@ const structural: [string, Op][] = [
   ["convert", (x) => { const y = lax.convert(x, x.dtype === "float64" ? "float32" : "float64"); return lax.convert(lax.mul(y, sc(y, 1.5)), x.dtype) }],
   ["flat", (x) => lax.reshape(lax.exp(lax.reshape(x, [x.size])), x.shape)],
   // unit axes in and out of a fused chain; a pad of a fused value (stored in place by its loop)
+  // a dot with no contracted axes (the per-example-gradient shape): batch over axis 0, then sum the rhs copy away
+  ["outer", (x) => {
+    if (x.ndim === 0) return x
+    const o = lax.dotGeneral(lax.sin(x), x, { lhs_contracting: [], rhs_contracting: [], lhs_batch: [0], rhs_batch: [0] })
+    return x.ndim === 1 ? o : lax.reduceSum(o, range(x.ndim - 1).map((i) => x.ndim + i))
+  }],
   ["unit", (x) => lax.reshape(lax.sin(lax.reshape(lax.neg(x), [1, ...x.shape, 1])), x.shape)],
   ["padFused", (x, _y, c) => (x.ndim === 0 ? x
     : lax.slice(lax.pad(lax.neg(x), c % 3, x.shape.map((_, i) => [i === 0 ? 1 : 0, i === 0 ? 0 : 1, 0] as [number, number, number])), x.shape.map(() => 0), x.shape))],

@@ -10,9 +10,10 @@ import { NdArray } from "../../core/array.js"
 import type { DType, TypedArray } from "../../core/dtype.js"
 import { InvalidArgumentError } from "../../core/errors.js"
 import type { Analysis } from "./analyze.js"
-import type { ElemRule, EmitCtx, Helper, Item, KernelPlan, MemView, Ref, ReduceRule, Rule, Strided, ViewRule } from "./types.js"
+import type { ElemRule, EmitCtx, Helper, Item, KernelPlan, MemView, Operand, Ref, ReduceRule, Rule, Strided, ViewRule } from "./types.js"
 import { ruleFor } from "./rules.js"
 import { padPlacement } from "./kernels.js"
+import { ints } from "./text.js"
 import { contiguousStrides, squeeze } from "./loops.js"
 import { BUF, FUSED, SCALAR, SINK, SMALL, SPLAT, SVEC, Sched, VIEW, copyRule } from "./state.js"
 import { foldScalars, simplify, smallElem, smallKernel, smallReduce, smallView } from "./small.js"
@@ -38,6 +39,8 @@ export interface Schedule {
 }
 
 const noDtypes: readonly DType[] = []
+const isEmpty = (x: unknown): boolean => Array.isArray(x) && x.length === 0
+const outerRule: ElemRule = { kind: "elem", arity: 2, f32: true, ints: false, usesParams: false, expr: ([a, b]) => `(0+${a}*${b})` }
 
 /** Whether a view keeps every element at its row-major position (it only adds or drops unit axes). */
 function sameOrder(rule: ViewRule, e: Eqn, from: readonly number[], to: readonly number[]): boolean {
@@ -160,6 +163,34 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
     return true
   }
 
+  /**
+   * A dot_general with no contracted axes is a broadcast product: it joins the output shape's
+   * loop as `0 + a*b` (the dot kernel's one-term sum, so results agree bit for bit) instead of
+   * a kernel call per batch (per-example gradients are this shape).
+   */
+  const outerProduct = (e: Eqn): boolean => {
+    const [l, r] = e.inputs
+    if (e.inputs.length !== 2 || e.outputs.length !== 1 || !l || !r || l instanceof Literal || r instanceof Literal) return false
+    const o = id(e.outputs[0]!), dt = S.dtype[o]!, ls = S.atomShape(l), rs = S.atomShape(r), os = S.shape[o]!
+    const pr = e.params, lb = ints(pr["lhs_batch"], 0, ls.length - 1), rb = ints(pr["rhs_batch"], 0, rs.length - 1)
+    if ((dt !== "float64" && dt !== "float32") || S.atomDtype(l) !== dt || S.atomDtype(r) !== dt || S.isScalarAtom(l) || S.isScalarAtom(r)) return false
+    if (!isEmpty(pr["lhs_contracting"]) || !isEmpty(pr["rhs_contracting"]) || !lb || !rb || lb.length !== rb.length) return false
+    const lf = ls.map((_, a) => a).filter((a) => !lb.includes(a)), rf = rs.map((_, a) => a).filter((a) => !rb.includes(a))
+    const shape = [...lb.map((a) => ls[a]!), ...lf.map((a) => ls[a]!), ...rf.map((a) => rs[a]!)]
+    if (shape.length !== os.length || shape.some((d, k) => d !== os[k]) || lb.some((a, k) => ls[a] !== rs[rb[k]!])) return false
+    const place = (a: typeof l, axes: (number | null)[]): Operand => {
+      const m = S.materialize(S.idOf(a))
+      const strides = axes.map((x) => (x === null ? 0 : m.strides[x]!)).filter((_, k) => os[k] !== 1)
+      return { t: "mem", v: m.base, view: { base: m.base, off: m.off, strides } }
+    }
+    const lhs = place(l, [...lb, ...lf, ...rf.map(() => null)]), rhs = place(r, [...rb, ...lf.map(() => null), ...rf])
+    const g = S.groupFor(os)
+    g.members.push({ out: o, rule: outerRule, ins: [lhs, rhs], params: {}, inDtypes: [dt, dt], dtype: dt, store: false })
+    S.kind[o] = FUSED; S.grp[o] = g
+    S.full(g)
+    return true
+  }
+
   const kernelEqn = (e: Eqn, plan: (p: KernelPlan) => ((c: EmitCtx) => string) | null): boolean => {
     if (e.outputs.length === 1 && S.size[id(e.outputs[0]!)]! <= SMALL && smallKernel(S, e)) return true
     const reads: number[] = []
@@ -247,7 +278,9 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
           case "reduce": done = reduce(e, rule); break
           case "view": done = viewEqn(e, rule); break
           case "alias": if (e.inputs.length === 1 && e.outputs.length === 1) { S.aliasTo(id(e.outputs[0]!), e.inputs[0]!); done = true } break
-          case "kernel": done = (e.prim.name === "pad" && fusedPad(e)) || kernelEqn(e, rule.plan); break
+          case "kernel":
+            done = (e.prim.name === "pad" && fusedPad(e)) || (e.prim.name === "dot_general" && outerProduct(e)) || kernelEqn(e, rule.plan)
+            break
           case "scan": done = inlineScan(S, e, run); break
         }
       }
