@@ -1,4 +1,4 @@
-// wengert itself, through SPEC.md's public API only (jit, grad, vmap, hessian, np, nn,
+// wengert itself as it ships (dist/, built by `npm run bench`), through SPEC.md's public API only (jit, grad, vmap, hessian, np, nn,
 // lax.forILoop). The library is imported at run time by a computed path, so a missing or
 // partial src/ makes this row "n/a: <reason>" instead of failing the type check or the run.
 import {
@@ -22,7 +22,7 @@ interface Wengert {
 async function load(uses: string[]): Promise<Wengert> {
   let w: Wengert
   try {
-    w = (await import(new URL("../../src/index.ts", import.meta.url).href)) as Wengert
+    w = (await import(new URL("../../dist/index.js", import.meta.url).href)) as Wengert
   } catch (e) {
     throw new Error(`import failed: ${e instanceof Error ? e.message : String(e)}`)
   }
