@@ -128,7 +128,8 @@ const [, toyMs] = timed(() => {
   const keys = random.split(toyKey, toys)
   for (let t = 0; t < toys; t++) {
     const f = fit(pseudoData(keys.at(t), truth))
-    if (!f.converged) { failed++; continue }
+    // MINUIT's criterion: a fit counts when its estimated distance to the minimum is ≪ 0.5
+    if (!f.converged && !(f.edm < 1e-3)) { failed++; continue }
     f.theta.forEach((v, i) => toyPulls[i]!.push((v - trueValues[i]!) / f.errors[i]!))
   }
 })
@@ -136,11 +137,14 @@ const stats = (xs: number[]) => {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length
   return { mean: m, std: Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1)) }
 }
-console.log(`\n${toys} pseudo-experiments (${(toyMs / toys).toFixed(0)} ms per fit, ${failed} not converged): pull mean and width per parameter`)
+console.log(`\n${toys} pseudo-experiments (${(toyMs / toys).toFixed(0)} ms per fit, ${failed} not converged, EDM > 1e-3): pull mean and width per parameter`)
 console.log(table([
   ["parameter", "pull mean", "pull width", "expected"],
   ...names.map((n, i) => { const s = stats(toyPulls[i]!); return [n, s.mean.toFixed(2), s.std.toFixed(2), `0 ± ${(1 / Math.sqrt(toyPulls[i]!.length)).toFixed(2)}, 1`] }),
 ]))
+
+const first20 = toyPulls.flatMap((ps) => ps.slice(0, 20)).map(Math.abs)
+console.log(`largest |pull| over the first ${Math.min(20, toyPulls[0]!.length)} pseudo-experiments: ${Math.max(...first20).toFixed(2)} (${first20.filter((p) => p > 3).length} beyond 3σ)`)
 
 // ---------------------------------------------------------------------------------------
 // Figures: the pulls (toys as dots, their mean ± width, this fit's pull), and the response.

@@ -46,6 +46,8 @@ const headlines: Record<string, readonly (string | RegExp)[]> = {
     /finite-difference check: max relative difference \d\.\de-(9|1\d)/,
     /L-BFGS: converged in \d+ iterations/,
     /pulls of this fit: -?\d/,
+    // every parameter recovered within ±3σ on every pseudo-experiment
+    /largest \|pull\| over the first \d+ pseudo-experiments: [0-2]\.\d\d \(0 beyond 3σ\)/,
     "Figures written to",
   ],
   "implicit-equilibrium.ts": [
