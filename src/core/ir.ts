@@ -26,7 +26,7 @@ export type Atom = Var | Literal
 export type EffectSet = readonly string[]
 export const pure: EffectSet = []
 
-/** One primitive application: outputs = prim[params](inputs). */
+/** One primitive application: `outputs = prim[params](inputs)`. */
 export class Eqn {
   constructor(
     readonly prim: Primitive,

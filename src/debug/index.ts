@@ -24,7 +24,7 @@ import { debugCallbackP, debugPrintP, parseFormat } from "../prims/debug.js"
  * import { debug, grad, np } from "wengert"
  * grad((x) => { debug.print("x = {}", x); return np.sin(x) })(0).item() // => 1
  * ```
- * @throws {@link InvalidArgumentError} when `fmt` is malformed or names a missing argument.
+ * @throws {@link index!InvalidArgumentError} when `fmt` is malformed or names a missing argument.
  * @category transforms
  * @since 0.1.0
  */
@@ -48,7 +48,7 @@ export function print(fmt: string, ...arrays: unknown[]): void {
  * f(3).item() // => 6
  * seen // => [3]
  * ```
- * @throws {@link InvalidArgumentError} when `callback` is not a function.
+ * @throws {@link index!InvalidArgumentError} when `callback` is not a function.
  * @category transforms
  * @since 0.1.0
  */

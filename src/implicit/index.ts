@@ -46,7 +46,7 @@ function check(name: string, opts: ImplicitOptions): void {
  * const cubeRoot = (a) => implicit.rootSolve((x, p) => np.subtract(np.power(x, 3), p), a, 1)
  * grad(cubeRoot)(8).item() // => 0.08333333333333333
  * ```
- * @throws {@link InvalidArgumentError} when the adjoint solve does not converge.
+ * @throws {@link index!InvalidArgumentError} when the adjoint solve does not converge.
  * @category implicit
  * @since 0.1.0
  */
@@ -71,7 +71,7 @@ export function rootSolve(F: (x: any, params: any) => any, params: unknown, x0: 
  * const fp = (a) => implicit.fixedPoint((x, p) => np.add(np.multiply(0.5, x), p), a, 0)
  * grad(fp)(1).item() // => 2
  * ```
- * @throws {@link InvalidArgumentError} when the adjoint solve does not converge.
+ * @throws {@link index!InvalidArgumentError} when the adjoint solve does not converge.
  * @category implicit
  * @since 0.1.0
  */

@@ -117,7 +117,7 @@ class Encoder implements EncodeCtx {
  * json.version // => 1
  * json.jaxprs[0].eqns[0].prim // => "sin"
  * ```
- * @throws {@link InvalidArgumentError} when the jaxpr holds what JSON cannot (a traced
+ * @throws {@link index!InvalidArgumentError} when the jaxpr holds what JSON cannot (a traced
  * constant, a debug.callback function) or a primitive without a JSON form.
  * @category ir
  * @since 0.1.0

@@ -38,7 +38,7 @@ export interface ShapeArbOptions {
  * import { shapeArb } from "wengert/laws"
  * fc.sample(shapeArb({ maxRank: 2, maxDim: 3 }), 1)[0].length <= 2 // => true
  * ```
- * @throws {@link InvalidArgumentError} when the bounds are not non-negative integers in order, or fast-check is missing.
+ * @throws {@link index!InvalidArgumentError} when the bounds are not non-negative integers in order, or fast-check is missing.
  * @category laws
  * @since 0.1.0
  */
@@ -98,7 +98,7 @@ function elementArb(fc: FastCheck, dtype: DType, min: number, max: number): Arbi
  * const [x] = fc.sample(arrayArb({ shape: [2, 3], min: 0, max: 1 }), 1)
  * x.shape // => [2, 3]
  * ```
- * @throws {@link InvalidArgumentError} when the dtype is unknown, min > max, or fast-check is missing.
+ * @throws {@link index!InvalidArgumentError} when the dtype is unknown, min > max, or fast-check is missing.
  * @category laws
  * @since 0.1.0
  */

@@ -177,7 +177,7 @@ function checkRec(fn: string, f: Fn, args: unknown[], order: number, depth: numb
  * import { checkGrads } from "wengert/laws"
  * checkGrads((x) => np.sum(np.sin(x)), [np.array([0.1, 0.7])]) // => undefined
  * ```
- * @throws {@link InvalidArgumentError} naming the mode (e.g. "VJP of JVP"), the order, the
+ * @throws {@link index!InvalidArgumentError} naming the mode (e.g. "VJP of JVP"), the order, the
  *   expected and computed values and the error, when a derivative disagrees; or when the
  *   options are invalid or f has no float input.
  * @category laws
@@ -201,7 +201,7 @@ export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOpti
  * import { checkVjpAgainstJvp } from "wengert/laws"
  * checkVjpAgainstJvp((x) => np.multiply(x, np.exp(x)), [np.array([0.5, -1])]) // => undefined
  * ```
- * @throws {@link InvalidArgumentError} when the two inner products differ, or f has no float input.
+ * @throws {@link index!InvalidArgumentError} when the two inner products differ, or f has no float input.
  * @category laws
  * @since 0.1.0
  */
@@ -245,7 +245,7 @@ export function checkVjpAgainstJvp(f: Fn, args: readonly unknown[], opts: CheckV
  * import { checkCustomVjp } from "wengert/laws"
  * checkCustomVjp((x) => np.sum(np.tanh(x)), [np.array([0.3, -0.2])]) // => undefined
  * ```
- * @throws {@link InvalidArgumentError} when the rule's cotangents disagree with finite differences.
+ * @throws {@link index!InvalidArgumentError} when the rule's cotangents disagree with finite differences.
  * @category laws
  * @since 0.1.0
  */

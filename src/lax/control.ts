@@ -41,8 +41,8 @@ function traceBranches(fn: string, branches: readonly ((...ops: any[]) => unknow
  * import { lax, np } from "wengert"
  * lax.cond(np.greater(2, 1), (x) => np.multiply(x, 10), (x) => x, 3).item() // => 30
  * ```
- * @throws {@link ShapeError} when the branches return different types.
- * @throws {@link EffectError} under `vmap` when the predicate differs between lanes and a branch holds a `debug.print` or `debug.callback`.
+ * @throws {@link index!ShapeError} when the branches return different types.
+ * @throws {@link index!EffectError} under `vmap` when the predicate differs between lanes and a branch holds a `debug.print` or `debug.callback`.
  * @category control flow
  * @since 0.1.0
  */
@@ -63,8 +63,8 @@ const convertToBool = (p: Array): Array => ne(p, NdArray.scalar(0, p.dtype))
  * import { lax, np } from "wengert"
  * lax.switch(1, [(x) => x, (x) => np.multiply(x, 2), (x) => np.multiply(x, 3)], 5).item() // => 10
  * ```
- * @throws {@link InvalidArgumentError} when no branches are given.
- * @throws {@link EffectError} under `vmap` when the index differs between lanes and a branch holds a `debug.print` or `debug.callback`.
+ * @throws {@link index!InvalidArgumentError} when no branches are given.
+ * @throws {@link index!EffectError} under `vmap` when the index differs between lanes and a branch holds a `debug.print` or `debug.callback`.
  * @category control flow
  * @since 0.1.0
  */
@@ -90,8 +90,8 @@ export interface WhileOptions {
  * import { lax, np } from "wengert"
  * lax.whileLoop((x) => np.less(x, 10), (x) => np.multiply(x, 2), 1).item() // => 16
  * ```
- * @throws {@link NonDifferentiableError} under reverse mode without maxIterations.
- * @throws {@link EffectError} under `vmap` when the condition differs between lanes and the loop holds a `debug.print` or `debug.callback`.
+ * @throws {@link index!NonDifferentiableError} under reverse mode without maxIterations.
+ * @throws {@link index!EffectError} under `vmap` when the condition differs between lanes and the loop holds a `debug.print` or `debug.callback`.
  * @category control flow
  * @since 0.1.0
  */

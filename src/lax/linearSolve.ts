@@ -54,7 +54,7 @@ export function linearSolveFlat(name: string, matvec: (xs: Array[]) => Array[], 
  * const x = (a) => lax.customLinearSolve((v) => np.multiply(a, v), np.array([2]), (mv, b) => np.divide(b, a), (mv, b) => np.divide(b, a))
  * grad((a) => np.sum(x(a)))(4).item() // => -0.125
  * ```
- * @throws {@link NonDifferentiableError} under reverse mode without transposeSolve.
+ * @throws {@link index!NonDifferentiableError} under reverse mode without transposeSolve.
  * @category control flow
  * @since 0.1.0
  */
@@ -76,7 +76,7 @@ export function customLinearSolve(matvec: Fn, b: unknown, solve: (matvec: Fn, b:
  * const sqrt = (a) => lax.customRoot((x) => np.subtract(np.multiply(x, x), a), 1, newton, (g, y) => np.divide(y, g(1)))
  * grad(sqrt)(4).item() // => 0.25
  * ```
- * @throws {@link ShapeError} when the solution's structure differs from x0's.
+ * @throws {@link index!ShapeError} when the solution's structure differs from x0's.
  * @category control flow
  * @since 0.1.0
  */

@@ -27,7 +27,7 @@ export interface ScanOptions {
  * import { lax, np } from "wengert"
  * lax.scan((c, x) => [np.add(c, x), np.add(c, x)], 0, np.array([1, 2, 3]))[1].toArray() // => [1, 3, 6]
  * ```
- * @throws {@link ShapeError} when the carry changes type or the xs disagree on length.
+ * @throws {@link index!ShapeError} when the carry changes type or the xs disagree on length.
  * @category control flow
  * @since 0.1.0
  */
@@ -79,7 +79,7 @@ export function scan(f: (carry: any, x: any) => [any, any], init: unknown, xs: u
  * import { lax, np } from "wengert"
  * lax.forILoop(0, 4, (i, x) => np.add(x, i), 0).item() // => 6
  * ```
- * @throws {@link InvalidArgumentError} when the bounds are not integers.
+ * @throws {@link index!InvalidArgumentError} when the bounds are not integers.
  * @category control flow
  * @since 0.1.0
  */

@@ -147,7 +147,7 @@ export function logSoftmax(x: ArrayLike, axis = -1): Array {
  * import { nn } from "wengert"
  * nn.oneHot([0, 2], 3).toArray() // => [[1, 0, 0], [0, 0, 1]]
  * ```
- * @throws {@link InvalidArgumentError} when numClasses is not a positive integer.
+ * @throws {@link index!InvalidArgumentError} when numClasses is not a positive integer.
  * @category elementwise
  * @since 0.1.0
  */

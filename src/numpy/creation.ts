@@ -27,8 +27,8 @@ const holdsArray = (x: readonly unknown[]): boolean =>
  * np.array([[1, 2], [3, 4]]).shape // => [2, 2]
  * np.array([1, 2], { dtype: "int32" }).dtype // => "int32"
  * ```
- * @throws {@link ShapeError} for ragged nested arrays.
- * @throws {@link InvalidArgumentError} for leaves that are not numbers or booleans, or an unknown dtype.
+ * @throws {@link index!ShapeError} for ragged nested arrays.
+ * @throws {@link index!InvalidArgumentError} for leaves that are not numbers or booleans, or an unknown dtype.
  * @category creation
  * @since 0.1.0
  */
@@ -47,8 +47,8 @@ export function array(x: ArrayLike | readonly unknown[], opts?: DTypeOption): Ar
  * import { np } from "wengert"
  * np.asarray(3).dtype // => "float64"
  * ```
- * @throws {@link ShapeError} for ragged nested arrays.
- * @throws {@link InvalidArgumentError} for leaves that are not numbers or booleans.
+ * @throws {@link index!ShapeError} for ragged nested arrays.
+ * @throws {@link index!InvalidArgumentError} for leaves that are not numbers or booleans.
  * @category creation
  * @since 0.1.0
  */
@@ -62,7 +62,7 @@ export const asarray = (x: ArrayLike | readonly unknown[], opts?: DTypeOption): 
  * np.full([2], 7).toArray() // => [7, 7]
  * np.full([2, 2], [1, 2]).toArray() // => [[1, 2], [1, 2]]
  * ```
- * @throws {@link ShapeError} when a dimension is not a non-negative integer or the fill does not broadcast.
+ * @throws {@link index!ShapeError} when a dimension is not a non-negative integer or the fill does not broadcast.
  * @category creation
  * @since 0.1.0
  */
@@ -84,7 +84,7 @@ export function full(shape: number | readonly number[], fillValue: ArrayLike, op
  * np.zeros([2, 3]).shape // => [2, 3]
  * np.zeros(2, "int32").toArray() // => [0, 0]
  * ```
- * @throws {@link ShapeError} when a dimension is not a non-negative integer (NaN, -1, 1.5).
+ * @throws {@link index!ShapeError} when a dimension is not a non-negative integer (NaN, -1, 1.5).
  * @category creation
  * @since 0.1.0
  */
@@ -97,7 +97,7 @@ export const zeros = (shape: number | readonly number[], opts?: DTypeOption): Ar
  * import { np } from "wengert"
  * np.ones([2], { dtype: "float32" }).toArray() // => [1, 1]
  * ```
- * @throws {@link ShapeError} when a dimension is not a non-negative integer.
+ * @throws {@link index!ShapeError} when a dimension is not a non-negative integer.
  * @category creation
  * @since 0.1.0
  */
@@ -117,7 +117,7 @@ function filled(fn: string, shape: number | readonly number[], v: number, opts?:
  * import { np } from "wengert"
  * np.zerosLike(np.ones([2], "int32")).dtype // => "int32"
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category creation
  * @since 0.1.0
  */
@@ -133,7 +133,7 @@ export function zerosLike(x: ArrayLike, opts?: DTypeOption): Array {
  * import { np } from "wengert"
  * np.onesLike([[1, 2]]).toArray() // => [[1, 1]]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category creation
  * @since 0.1.0
  */
@@ -154,7 +154,7 @@ type RangeArg = number | DTypeOption | undefined
  * np.arange(1, 2, 0.25).toArray() // => [1, 1.25, 1.5, 1.75]
  * np.arange(3, { dtype: "int32" }).dtype // => "int32"
  * ```
- * @throws {@link InvalidArgumentError} when step is 0 or a bound is not a finite number.
+ * @throws {@link index!InvalidArgumentError} when step is 0 or a bound is not a finite number.
  * @category creation
  * @since 0.1.0
  */
@@ -182,7 +182,7 @@ export interface LinspaceOptions { readonly endpoint?: boolean; readonly dtype?:
  * np.linspace(0, 1, 5).toArray() // => [0, 0.25, 0.5, 0.75, 1]
  * np.linspace(0, 1, 4, { endpoint: false }).toArray() // => [0, 0.25, 0.5, 0.75]
  * ```
- * @throws {@link InvalidArgumentError} when num is not a non-negative integer or a bound is not finite.
+ * @throws {@link index!InvalidArgumentError} when num is not a non-negative integer or a bound is not finite.
  * @category creation
  * @since 0.1.0
  */
@@ -210,8 +210,8 @@ export interface EyeOptions { readonly k?: number; readonly dtype?: DType }
  * np.eye(2).toArray() // => [[1, 0], [0, 1]]
  * np.eye(2, 3, { k: 1 }).toArray() // => [[0, 1, 0], [0, 0, 1]]
  * ```
- * @throws {@link ShapeError} when n or m is not a non-negative integer.
- * @throws {@link InvalidArgumentError} when k is not an integer.
+ * @throws {@link index!ShapeError} when n or m is not a non-negative integer.
+ * @throws {@link index!InvalidArgumentError} when k is not an integer.
  * @category creation
  * @since 0.1.0
  */

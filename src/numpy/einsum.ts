@@ -37,8 +37,8 @@ function parse(subscripts: string, n: number): { inputs: string[][]; output: str
  * np.einsum("i,i", [1, 2], [3, 4]).item() // => 11
  * np.einsum("ij,j,k->ik", [[1, 2], [3, 4]], [1, 1], [1, 2]).toArray() // => [[3, 6], [7, 14]]
  * ```
- * @throws {@link ShapeError} when a term's length differs from its operand's rank or a label has two sizes.
- * @throws {@link InvalidArgumentError} for malformed or unsupported subscripts.
+ * @throws {@link index!ShapeError} when a term's length differs from its operand's rank or a label has two sizes.
+ * @throws {@link index!InvalidArgumentError} for malformed or unsupported subscripts.
  * @category linear algebra
  * @since 0.1.0
  */

@@ -18,7 +18,7 @@ const binary = (fn: string, kind: "numeric" | "float", f: (x: Array, y: Array) =
  * np.add([[1], [2]], [10, 20]).toArray() // => [[11, 21], [12, 22]]
  * np.add(np.ones([2], "float32"), 1).dtype // => "float32"
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -31,7 +31,7 @@ export const add = binary("np.add", "numeric", P.add)
  * import { np } from "wengert"
  * np.subtract([5, 7], 2).toArray() // => [3, 5]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -44,7 +44,7 @@ export const subtract = binary("np.subtract", "numeric", P.sub)
  * import { np } from "wengert"
  * np.multiply([1, 2, 3], 2).toArray() // => [2, 4, 6]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -58,7 +58,7 @@ export const multiply = binary("np.multiply", "numeric", P.mul)
  * np.divide([1, 3], 2).toArray() // => [0.5, 1.5]
  * np.divide(np.array([1, 2], "int32"), 2).dtype // => "float64"
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -71,7 +71,7 @@ export const divide = binary("np.divide", "float", P.div)
  * import { np } from "wengert"
  * np.maximum([1, 5], [3, 2]).toArray() // => [3, 5]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -84,7 +84,7 @@ export const maximum = binary("np.maximum", "numeric", P.max)
  * import { np } from "wengert"
  * np.minimum([1, 5], [3, 2]).toArray() // => [1, 2]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -97,7 +97,7 @@ export const minimum = binary("np.minimum", "numeric", P.min)
  * import { np } from "wengert"
  * np.arctan2([1, -1], [0, 0]).toArray() // => [1.5707963267948966, -1.5707963267948966]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -112,7 +112,7 @@ export const arctan2 = binary("np.arctan2", "float", P.atan2)
  * np.power([-2, 3], 3).toArray() // => [-8, 27]
  * np.power([4, 9], 0.5).toArray() // => [2, 3]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -133,7 +133,7 @@ export function power(x: ArrayLike, y: ArrayLike): Array {
  * import { np } from "wengert"
  * np.square([-3, 2]).toArray() // => [9, 4]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -146,7 +146,7 @@ export const square = (x: ArrayLike): Array => P.integerPow(castAll("np.square",
  * import { np } from "wengert"
  * np.negative([1, -2]).toArray() // => [-1, 2]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -159,7 +159,7 @@ export const negative = (x: ArrayLike): Array => P.neg(castAll("np.negative", [x
  * import { np } from "wengert"
  * np.abs([-1.5, 2]).toArray() // => [1.5, 2]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -172,7 +172,7 @@ export const abs = (x: ArrayLike): Array => P.abs(castAll("np.abs", [x], "numeri
  * import { np } from "wengert"
  * np.sign([-2, 0, 3]).toArray() // => [-1, 0, 1]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -190,7 +190,7 @@ const rounding = (fn: string, f: (x: Array) => Array) => (x: ArrayLike): Array =
  * import { np } from "wengert"
  * np.floor([-1.5, 1.5]).toArray() // => [-2, 1]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -203,7 +203,7 @@ export const floor = rounding("np.floor", P.floor)
  * import { np } from "wengert"
  * np.ceil([-1.5, 1.5]).toArray() // => [-1, 2]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -217,7 +217,7 @@ export const ceil = rounding("np.ceil", P.ceil)
  * np.round([0.5, 1.5, 2.5, -0.5]).toArray() // => [0, 2, 2, -0]
  * np.round([1.234], 2).toArray() // => [1.23]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like or decimals is not an integer.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like or decimals is not an integer.
  * @category elementwise
  * @since 0.1.0
  */

@@ -34,8 +34,8 @@ function indexArray(fn: string, indices: ArrayLike, n: number, where: string): A
  * np.take([[1, 2], [3, 4]], [1], 1).toArray() // => [[2], [4]]
  * np.take([[1, 2], [3, 4]], 0, 0).toArray() // => [1, 2]
  * ```
- * @throws {@link DtypeError} when traced or array indices are not integers.
- * @throws {@link InvalidArgumentError} when a concrete index is out of bounds or the axis is out of range.
+ * @throws {@link index!DtypeError} when traced or array indices are not integers.
+ * @throws {@link index!InvalidArgumentError} when a concrete index is out of bounds or the axis is out of range.
  * @category shape
  * @since 0.1.0
  */
@@ -65,8 +65,8 @@ const list = (fn: string, name: string, v: number | readonly number[]): number[]
  * np.slice([1, 2, 3, 4], 1, 2).toArray() // => [2, 3]
  * np.slice([[1, 2, 3], [4, 5, 6]], [0, 1], [2, 2]).toArray() // => [[2, 3], [5, 6]]
  * ```
- * @throws {@link ShapeError} when the block does not fit inside `x`.
- * @throws {@link InvalidArgumentError} when start and size are not integer lists of one length.
+ * @throws {@link index!ShapeError} when the block does not fit inside `x`.
+ * @throws {@link index!InvalidArgumentError} when start and size are not integer lists of one length.
  * @category shape
  * @since 0.1.0
  */
@@ -96,7 +96,7 @@ export type PadWidth = number | readonly number[] | readonly (readonly number[])
  * np.pad([1, 2], 1).toArray() // => [0, 1, 2, 0]
  * np.pad([[1]], [[0, 1], [1, 0]], { constantValues: 9 }).toArray() // => [[9, 1], [9, 9]]
  * ```
- * @throws {@link InvalidArgumentError} when widths are negative, not integers or in no numpy form, or the mode is not "constant".
+ * @throws {@link index!InvalidArgumentError} when widths are negative, not integers or in no numpy form, or the mode is not "constant".
  * @category shape
  * @since 0.1.0
  */
@@ -129,7 +129,7 @@ export function pad(x: ArrayLike, width: PadWidth, opts: PadOptions = {}): Array
  * np.flip([[1, 2], [3, 4]]).toArray() // => [[4, 3], [2, 1]]
  * np.flip([[1, 2], [3, 4]], 1).toArray() // => [[2, 1], [4, 3]]
  * ```
- * @throws {@link InvalidArgumentError} when an axis is out of range or repeated.
+ * @throws {@link index!InvalidArgumentError} when an axis is out of range or repeated.
  * @category shape
  * @since 0.1.0
  */

@@ -23,7 +23,7 @@ const contract = (a: Array, b: Array, ca: number, cb: number): Array =>
  * np.dot([1, 2, 3], [4, 5, 6]).item() // => 32
  * np.dot([[1, 2], [3, 4]], [1, 1]).toArray() // => [3, 7]
  * ```
- * @throws {@link ShapeError} when the contracted sizes differ.
+ * @throws {@link index!ShapeError} when the contracted sizes differ.
  * @category linear algebra
  * @since 0.1.0
  */
@@ -45,7 +45,7 @@ export function dot(x: ArrayLike, y: ArrayLike): Array {
  * np.matmul([[1, 2], [3, 4]], [[5], [6]]).toArray() // => [[17], [39]]
  * np.matmul(np.ones([5, 2, 3]), np.ones([3, 4])).shape // => [5, 2, 4]
  * ```
- * @throws {@link ShapeError} when an operand is 0-d, the inner dimensions differ, or batch dimensions do not broadcast.
+ * @throws {@link index!ShapeError} when an operand is 0-d, the inner dimensions differ, or batch dimensions do not broadcast.
  * @category linear algebra
  * @since 0.1.0
  */
@@ -81,7 +81,7 @@ export function matmul(x: ArrayLike, y: ArrayLike): Array {
  * import { np } from "wengert"
  * np.outer([1, 2], [1, 10, 100]).toArray() // => [[1, 10, 100], [2, 20, 200]]
  * ```
- * @throws {@link InvalidArgumentError} when an input is not array-like.
+ * @throws {@link index!InvalidArgumentError} when an input is not array-like.
  * @category linear algebra
  * @since 0.1.0
  */
@@ -92,7 +92,7 @@ export function outer(x: ArrayLike, y: ArrayLike): Array {
 
 // norm -----------------------------------------------------------------------------------------
 
-/** Options of {@link norm}. */
+/** Options of `np.linalg.norm`. */
 export interface NormOptions {
   /** Vector: 2 (default), 1, Infinity, -Infinity, 0 or any p. Matrix: "fro" (default), 1, -1, Infinity, -Infinity. */
   readonly ord?: number | "fro" | null
@@ -137,7 +137,7 @@ function matrixNorm(x: Array, [r, c]: [number, number], ord: number | "fro"): Ar
  * np.linalg.norm([[1, -2], [3, 4]], { ord: 1 }).item() // => 6
  * np.linalg.norm([[3, 4], [0, 0]], { axis: 1 }).toArray() // => [5, 0]
  * ```
- * @throws {@link InvalidArgumentError} for an ord that is not supported for the input's rank (2, -2 and "nuc" for matrices need an SVD), or a bad axis.
+ * @throws {@link index!InvalidArgumentError} for an ord that is not supported for the input's rank (2, -2 and "nuc" for matrices need an SVD), or a bad axis.
  * @category linear algebra
  * @since 0.1.0
  */

@@ -21,7 +21,7 @@ const truthy = (x: Array): Array => (x.dtype === "bool" ? x : P.ne(x, P.scalarLi
  * import { np } from "wengert"
  * np.equal([1, 2], [1, 3]).toArray() // => [true, false]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -34,7 +34,7 @@ export const equal = compare("np.equal", P.eq)
  * import { np } from "wengert"
  * np.notEqual([1, 2], 2).toArray() // => [true, false]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -47,7 +47,7 @@ export const notEqual = compare("np.notEqual", P.ne)
  * import { np } from "wengert"
  * np.less([1, 2, 3], 2).toArray() // => [true, false, false]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -60,7 +60,7 @@ export const less = compare("np.less", P.lt)
  * import { np } from "wengert"
  * np.lessEqual([1, 2, 3], 2).toArray() // => [true, true, false]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -73,7 +73,7 @@ export const lessEqual = compare("np.lessEqual", P.le)
  * import { np } from "wengert"
  * np.greater([1, 2, 3], 2).toArray() // => [false, false, true]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -86,7 +86,7 @@ export const greater = compare("np.greater", P.gt)
  * import { np } from "wengert"
  * np.greaterEqual([1, 2, 3], 2).toArray() // => [false, true, true]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -99,7 +99,7 @@ export const greaterEqual = compare("np.greaterEqual", P.ge)
  * import { np } from "wengert"
  * np.logicalAnd([true, true, false], [true, false, false]).toArray() // => [true, false, false]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -115,7 +115,7 @@ export const logicalAnd = (x: ArrayLike, y: ArrayLike): Array => {
  * import { np } from "wengert"
  * np.logicalOr([true, false], [false, false]).toArray() // => [true, false]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */
@@ -132,7 +132,7 @@ export const logicalOr = (x: ArrayLike, y: ArrayLike): Array => {
  * np.logicalNot([true, false]).toArray() // => [false, true]
  * np.logicalNot([0, 2]).toArray() // => [true, false]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -145,7 +145,7 @@ export const logicalNot = (x: ArrayLike): Array => P.logicalNot(truthy(arr("np.l
  * import { np } from "wengert"
  * np.isfinite([1, Infinity, NaN]).toArray() // => [true, false, false]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -164,8 +164,8 @@ export function isfinite(x: ArrayLike): Array {
  * np.where([true, false], [1, 2], [10, 20]).toArray() // => [1, 20]
  * np.where(np.greater([1, -1], 0), 1, 0).toArray() // => [1, 0]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
- * @throws {@link InvalidArgumentError} when x or y is missing (the one-argument form has a data-dependent shape).
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!InvalidArgumentError} when x or y is missing (the one-argument form has a data-dependent shape).
  * @category elementwise
  * @since 0.1.0
  */
@@ -186,7 +186,7 @@ export function where(condition: ArrayLike, x: ArrayLike, y: ArrayLike): Array {
  * np.clip([-2, 0.5, 3], 0, 1).toArray() // => [0, 0.5, 1]
  * np.clip([-2, 3], null, 1).toArray() // => [-2, 1]
  * ```
- * @throws {@link ShapeError} when the shapes do not broadcast.
+ * @throws {@link index!ShapeError} when the shapes do not broadcast.
  * @category elementwise
  * @since 0.1.0
  */

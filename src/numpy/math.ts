@@ -14,7 +14,7 @@ const unary = (fn: string, f: (x: Array) => Array) => (x: ArrayLike): Array => f
  * import { np } from "wengert"
  * np.sqrt([4, 9]).toArray() // => [2, 3]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -27,7 +27,7 @@ export const sqrt = unary("np.sqrt", P.sqrt)
  * import { np } from "wengert"
  * np.exp([0, 1]).toArray() // => [1, 2.718281828459045]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -40,7 +40,7 @@ export const exp = unary("np.exp", P.exp)
  * import { np } from "wengert"
  * np.expm1([0, 1e-10]).toArray() // => [0, 1.00000000005e-10]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -53,7 +53,7 @@ export const expm1 = unary("np.expm1", P.expm1)
  * import { np } from "wengert"
  * np.log([1, Math.E]).toArray() // => [0, 1]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -66,7 +66,7 @@ export const log = unary("np.log", P.log)
  * import { np } from "wengert"
  * np.log1p([0, 1e-10]).toArray() // => [0, 9.9999999995e-11]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -79,7 +79,7 @@ export const log1p = unary("np.log1p", P.log1p)
  * import { np } from "wengert"
  * np.sin([0, Math.PI / 2]).toArray() // => [0, 1]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -92,7 +92,7 @@ export const sin = unary("np.sin", P.sin)
  * import { np } from "wengert"
  * np.cos([0, Math.PI]).toArray() // => [1, -1]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -105,7 +105,7 @@ export const cos = unary("np.cos", P.cos)
  * import { np } from "wengert"
  * np.tan([0, Math.PI / 4]).toArray() // => [0, 0.9999999999999999]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -118,7 +118,7 @@ export const tan = unary("np.tan", P.tan)
  * import { np } from "wengert"
  * np.tanh([0]).toArray() // => [0]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -131,7 +131,7 @@ export const tanh = unary("np.tanh", P.tanh)
  * import { np } from "wengert"
  * np.sinh([0, 1]).toArray() // => [0, 1.1752011936438014]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -144,7 +144,7 @@ export const sinh = unary("np.sinh", P.sinh)
  * import { np } from "wengert"
  * np.cosh([0, 1]).toArray() // => [1, 1.5430806348152437]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -157,7 +157,7 @@ export const cosh = unary("np.cosh", P.cosh)
  * import { np } from "wengert"
  * np.arcsin([0, 1]).toArray() // => [0, 1.5707963267948966]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -170,7 +170,7 @@ export const arcsin = unary("np.arcsin", P.asin)
  * import { np } from "wengert"
  * np.arccos([1, 0]).toArray() // => [0, 1.5707963267948966]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */
@@ -183,7 +183,7 @@ export const arccos = unary("np.arccos", P.acos)
  * import { np } from "wengert"
  * np.arctan([0, 1]).toArray() // => [0, 0.7853981633974483]
  * ```
- * @throws {@link InvalidArgumentError} when `x` is not array-like.
+ * @throws {@link index!InvalidArgumentError} when `x` is not array-like.
  * @category elementwise
  * @since 0.1.0
  */

@@ -31,7 +31,7 @@ const reduction = (fn: string, kind: "numeric" | "float", f: (x: Array, axes: nu
  * np.sum([[1, 2], [3, 4]], 0).toArray() // => [4, 6]
  * np.sum([[1, 2], [3, 4]], { axis: -1, keepdims: true }).toArray() // => [[3], [7]]
  * ```
- * @throws {@link InvalidArgumentError} when an axis is out of range or repeated.
+ * @throws {@link index!InvalidArgumentError} when an axis is out of range or repeated.
  * @category reductions
  * @since 0.1.0
  */
@@ -44,7 +44,7 @@ export const sum = reduction("np.sum", "numeric", R.reduceSum)
  * import { np } from "wengert"
  * np.prod([[1, 2], [3, 4]], 1).toArray() // => [2, 12]
  * ```
- * @throws {@link InvalidArgumentError} when an axis is out of range or repeated.
+ * @throws {@link index!InvalidArgumentError} when an axis is out of range or repeated.
  * @category reductions
  * @since 0.1.0
  */
@@ -58,7 +58,7 @@ export const prod = reduction("np.prod", "numeric", R.reduceProd)
  * np.mean([[1, 2], [3, 4]]).item() // => 2.5
  * np.mean([[1, 2], [3, 4]], 1).toArray() // => [1.5, 3.5]
  * ```
- * @throws {@link InvalidArgumentError} when an axis is out of range or repeated.
+ * @throws {@link index!InvalidArgumentError} when an axis is out of range or repeated.
  * @category reductions
  * @since 0.1.0
  */
@@ -89,8 +89,8 @@ function extremum(fn: string, f: (x: Array, axes: number[]) => Array) {
  * np.max([[1, 5], [3, 2]]).item() // => 5
  * np.max([[1, 5], [3, 2]], 0).toArray() // => [3, 5]
  * ```
- * @throws {@link ShapeError} when reducing over an axis of size 0.
- * @throws {@link InvalidArgumentError} when an axis is out of range or repeated.
+ * @throws {@link index!ShapeError} when reducing over an axis of size 0.
+ * @throws {@link index!InvalidArgumentError} when an axis is out of range or repeated.
  * @category reductions
  * @since 0.1.0
  */
@@ -103,8 +103,8 @@ export const max = extremum("np.max", R.reduceMax)
  * import { np } from "wengert"
  * np.min([[1, 5], [3, 2]], 1).toArray() // => [1, 2]
  * ```
- * @throws {@link ShapeError} when reducing over an axis of size 0.
- * @throws {@link InvalidArgumentError} when an axis is out of range or repeated.
+ * @throws {@link index!ShapeError} when reducing over an axis of size 0.
+ * @throws {@link index!InvalidArgumentError} when an axis is out of range or repeated.
  * @category reductions
  * @since 0.1.0
  */
@@ -123,7 +123,7 @@ export interface VarOptions extends ReduceOptions { readonly ddof?: number }
  * np.var([1, 2, 3, 4], { ddof: 1 }).item() // => 1.6666666666666667
  * np.var([[1, 3], [2, 2]], 1).toArray() // => [1, 0]
  * ```
- * @throws {@link InvalidArgumentError} when an axis is out of range or repeated.
+ * @throws {@link index!InvalidArgumentError} when an axis is out of range or repeated.
  * @category reductions
  * @since 0.1.0
  */
@@ -143,7 +143,7 @@ export function var_(x: ArrayLike, axis?: Axis | VarOptions, opts?: VarOptions):
  * import { np } from "wengert"
  * np.std([1, 3]).item() // => 1
  * ```
- * @throws {@link InvalidArgumentError} when an axis is out of range or repeated.
+ * @throws {@link index!InvalidArgumentError} when an axis is out of range or repeated.
  * @category reductions
  * @since 0.1.0
  */
@@ -175,8 +175,8 @@ function argReduce(fn: string, p: typeof R.argmaxP) {
  * np.argmax([[1, 5], [7, 2]]).item() // => 2
  * np.argmax([[1, 5], [7, 2]], 1).toArray() // => [1, 0]
  * ```
- * @throws {@link ShapeError} when the axis is empty.
- * @throws {@link InvalidArgumentError} when the axis is out of range.
+ * @throws {@link index!ShapeError} when the axis is empty.
+ * @throws {@link index!InvalidArgumentError} when the axis is out of range.
  * @category reductions
  * @since 0.1.0
  */
@@ -189,8 +189,8 @@ export const argmax = argReduce("np.argmax", R.argmaxP)
  * import { np } from "wengert"
  * np.argmin([[1, 5], [7, 0]], 0).toArray() // => [0, 1]
  * ```
- * @throws {@link ShapeError} when the axis is empty.
- * @throws {@link InvalidArgumentError} when the axis is out of range.
+ * @throws {@link index!ShapeError} when the axis is empty.
+ * @throws {@link index!InvalidArgumentError} when the axis is out of range.
  * @category reductions
  * @since 0.1.0
  */
@@ -204,7 +204,7 @@ export const argmin = argReduce("np.argmin", R.argminP)
  * np.cumsum([[1, 2], [3, 4]]).toArray() // => [1, 3, 6, 10]
  * np.cumsum([[1, 2], [3, 4]], 0).toArray() // => [[1, 2], [4, 6]]
  * ```
- * @throws {@link InvalidArgumentError} when the axis is out of range.
+ * @throws {@link index!InvalidArgumentError} when the axis is out of range.
  * @category reductions
  * @since 0.1.0
  */
@@ -224,7 +224,7 @@ export function cumsum(x: ArrayLike, axis?: number | null): Array {
  * np.logsumexp([1000, 1000]).item() // => 1000.6931471805599
  * np.logsumexp([[0, -Infinity], [-Infinity, -Infinity]], 1).toArray() // => [0, -Infinity]
  * ```
- * @throws {@link InvalidArgumentError} when an axis is out of range or repeated.
+ * @throws {@link index!InvalidArgumentError} when an axis is out of range or repeated.
  * @category reductions
  * @since 0.1.0
  */

@@ -14,7 +14,7 @@ import { arr, axisOf, broadcastTo_, castAll, range, shapeArg, show } from "./arg
  * import { np } from "wengert"
  * np.reshape(np.arange(6), [2, -1]).shape // => [2, 3]
  * ```
- * @throws {@link ShapeError} when the sizes differ or -1 cannot be inferred.
+ * @throws {@link index!ShapeError} when the sizes differ or -1 cannot be inferred.
  * @category shape
  * @since 0.1.0
  */
@@ -42,7 +42,7 @@ export function reshape(x: ArrayLike, shape: number | readonly number[]): Array 
  * np.transpose([[1, 2, 3]]).toArray() // => [[1], [2], [3]]
  * np.transpose(np.zeros([2, 3, 4]), [1, 0, 2]).shape // => [3, 2, 4]
  * ```
- * @throws {@link InvalidArgumentError} when `axes` is not a permutation of the axes.
+ * @throws {@link index!InvalidArgumentError} when `axes` is not a permutation of the axes.
  * @category shape
  * @since 0.1.0
  */
@@ -62,7 +62,7 @@ export function transpose(x: ArrayLike, axes?: readonly number[] | null): Array 
  * import { np } from "wengert"
  * np.moveaxis(np.zeros([2, 3, 4]), 0, -1).shape // => [3, 4, 2]
  * ```
- * @throws {@link InvalidArgumentError} when an axis is out of range or repeated, or the lists differ in length.
+ * @throws {@link index!InvalidArgumentError} when an axis is out of range or repeated, or the lists differ in length.
  * @category shape
  * @since 0.1.0
  */
@@ -86,7 +86,7 @@ export function moveaxis(x: ArrayLike, source: number | readonly number[], desti
  * np.expandDims([1, 2], 0).shape // => [1, 2]
  * np.expandDims([1, 2], [-1, 0]).shape // => [1, 2, 1]
  * ```
- * @throws {@link InvalidArgumentError} when an axis is out of range for the result or repeated.
+ * @throws {@link index!InvalidArgumentError} when an axis is out of range for the result or repeated.
  * @category shape
  * @since 0.1.0
  */
@@ -106,8 +106,8 @@ export function expandDims(x: ArrayLike, axis: number | readonly number[]): Arra
  * np.squeeze(np.zeros([1, 3, 1])).shape // => [3]
  * np.squeeze(np.zeros([1, 3, 1]), 0).shape // => [3, 1]
  * ```
- * @throws {@link ShapeError} when a given axis does not have size 1.
- * @throws {@link InvalidArgumentError} when an axis is out of range.
+ * @throws {@link index!ShapeError} when a given axis does not have size 1.
+ * @throws {@link index!InvalidArgumentError} when an axis is out of range.
  * @category shape
  * @since 0.1.0
  */
@@ -126,7 +126,7 @@ export function squeeze(x: ArrayLike, axis?: number | readonly number[] | null):
  * import { np } from "wengert"
  * np.broadcastTo([1, 2], [2, 2]).toArray() // => [[1, 2], [1, 2]]
  * ```
- * @throws {@link ShapeError} when `x` does not broadcast to `shape`.
+ * @throws {@link index!ShapeError} when `x` does not broadcast to `shape`.
  * @category shape
  * @since 0.1.0
  */
@@ -147,8 +147,8 @@ export function broadcastTo(x: ArrayLike, shape: number | readonly number[]): Ar
  * np.concatenate([[1, 2], [3]]).toArray() // => [1, 2, 3]
  * np.concatenate([[[1], [2]], [[3], [4]]], 1).toArray() // => [[1, 3], [2, 4]]
  * ```
- * @throws {@link ShapeError} when ranks differ, an array is 0-d, or sizes differ off the axis.
- * @throws {@link InvalidArgumentError} when the list is empty or the axis is out of range.
+ * @throws {@link index!ShapeError} when ranks differ, an array is 0-d, or sizes differ off the axis.
+ * @throws {@link index!InvalidArgumentError} when the list is empty or the axis is out of range.
  * @category shape
  * @since 0.1.0
  */
@@ -171,8 +171,8 @@ export function concatenate(xs: readonly ArrayLike[], axis: number | null = 0): 
  * import { np } from "wengert"
  * np.stack([[1, 2], [3, 4]], 1).toArray() // => [[1, 3], [2, 4]]
  * ```
- * @throws {@link ShapeError} when the shapes differ.
- * @throws {@link InvalidArgumentError} when the list is empty or the axis is out of range.
+ * @throws {@link index!ShapeError} when the shapes differ.
+ * @throws {@link index!InvalidArgumentError} when the list is empty or the axis is out of range.
  * @category shape
  * @since 0.1.0
  */
@@ -194,8 +194,8 @@ export function stack(xs: readonly ArrayLike[], axis = 0): Array {
  * np.split([1, 2, 3, 4], 2).map((p) => p.toArray()) // => [[1, 2], [3, 4]]
  * np.split([1, 2, 3, 4], [1, 3]).map((p) => p.toArray()) // => [[1], [2, 3], [4]]
  * ```
- * @throws {@link ShapeError} when the axis size is not divisible by `sections`.
- * @throws {@link InvalidArgumentError} when the axis is out of range or sections is not a positive integer.
+ * @throws {@link index!ShapeError} when the axis size is not divisible by `sections`.
+ * @throws {@link index!InvalidArgumentError} when the axis is out of range or sections is not a positive integer.
  * @category shape
  * @since 0.1.0
  */

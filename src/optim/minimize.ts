@@ -134,8 +134,8 @@ function cholSolve(H: Vec, n: number, lambda: number, b: Vec): Vec | undefined {
  * const n = optim.minimize(rosenbrock, { a: np.array(-1.2), b: np.array(1) }, { method: "newton" })
  * Number(n.x.b.item().toFixed(6)) // => 1
  * ```
- * @throws {@link InvalidArgumentError} for an unknown method or a bad option, or when f(x0) is not finite.
- * @throws {@link ShapeError} when `f` does not return a scalar.
+ * @throws {@link index!InvalidArgumentError} for an unknown method or a bad option, or when f(x0) is not finite.
+ * @throws {@link index!ShapeError} when `f` does not return a scalar.
  * @category models
  * @since 0.1.0
  */

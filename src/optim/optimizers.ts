@@ -55,7 +55,7 @@ const zeroCount = () => np.array(0)
  * }
  * x.toArray() // => [0.125, -0.25]
  * ```
- * @throws {@link InvalidArgumentError} when `lr` is not a positive number or a function.
+ * @throws {@link index!InvalidArgumentError} when `lr` is not a positive number or a function.
  * @category models
  * @since 0.1.0
  */
@@ -82,7 +82,7 @@ export function sgd(opts: { readonly lr: LearningRate }): Optimizer<SgdState> {
  * const [u2] = opt.update(g, s1)
  * u2.toArray() // => [-0.15, -0.3]
  * ```
- * @throws {@link InvalidArgumentError} when `lr` is not positive or `beta` is outside [0, 1).
+ * @throws {@link index!InvalidArgumentError} when `lr` is not positive or `beta` is outside [0, 1).
  * @category models
  * @since 0.1.0
  */
@@ -116,7 +116,7 @@ export function momentum(opts: { readonly lr: LearningRate; readonly beta?: numb
  * const [updates] = opt.update({ w: np.array([3, -1e-3]) }, state)
  * updates.w.toArray().map((u) => Number(u.toFixed(6))) // => [-0.1, 0.099999]
  * ```
- * @throws {@link InvalidArgumentError} when `lr` is not positive, `b1`/`b2` are outside [0, 1) or `eps` is negative.
+ * @throws {@link index!InvalidArgumentError} when `lr` is not positive, `b1`/`b2` are outside [0, 1) or `eps` is negative.
  * @category models
  * @since 0.1.0
  */
@@ -150,7 +150,7 @@ export function adam(opts: { readonly lr?: LearningRate; readonly b1?: number; r
  * import { np, optim } from "wengert"
  * optim.applyUpdates({ w: np.array([1, 2]) }, { w: np.array([0.5, -1]) }).w.toArray() // => [1.5, 1]
  * ```
- * @throws {@link InvalidArgumentError} when the two trees differ in structure.
+ * @throws {@link index!InvalidArgumentError} when the two trees differ in structure.
  * @category models
  * @since 0.1.0
  */

@@ -285,7 +285,7 @@ function broadcastBatch(fn: string, a: Array, b: Array): [Array, Array] {
  * import { np } from "wengert"
  * np.linalg.solve([[2, 0], [0, 4]], [2, 2]).toArray() // => [1, 0.5]
  * ```
- * @throws {@link ShapeError} when a is not square, or b's rows or batch dims do not fit a.
+ * @throws {@link index!ShapeError} when a is not square, or b's rows or batch dims do not fit a.
  * @category linear algebra
  * @since 0.1.0
  */
@@ -313,7 +313,7 @@ export function solve(a: ArrayLike, b: ArrayLike): Array {
  * import { np } from "wengert"
  * np.linalg.inv([[2, 0], [0, 4]]).toArray() // => [[0.5, 0], [0, 0.25]]
  * ```
- * @throws {@link ShapeError} when a is not square, [..., n, n].
+ * @throws {@link index!ShapeError} when a is not square, [..., n, n].
  * @category linear algebra
  * @since 0.1.0
  */
@@ -339,7 +339,7 @@ function pivotSign(piv: Array, dtype: DType): Array {
  * import { np } from "wengert"
  * np.linalg.det([[1, 2], [3, 4]]).item() // => -2
  * ```
- * @throws {@link ShapeError} when a is not square, [..., n, n].
+ * @throws {@link index!ShapeError} when a is not square, [..., n, n].
  * @category linear algebra
  * @since 0.1.0
  */
@@ -359,7 +359,7 @@ export function det(a: ArrayLike): Array {
  * sign.item() // => -1
  * Math.exp(logabsdet.item()) // => 6
  * ```
- * @throws {@link ShapeError} when a is not square, [..., n, n].
+ * @throws {@link index!ShapeError} when a is not square, [..., n, n].
  * @category linear algebra
  * @since 0.1.0
  */
@@ -380,7 +380,7 @@ export function slogdet(a: ArrayLike): [Array, Array] {
  * import { np } from "wengert"
  * np.linalg.cholesky([[4, 2], [2, 2]]).toArray() // => [[2, 0], [1, 1]]
  * ```
- * @throws {@link ShapeError} when a is not square, [..., n, n].
+ * @throws {@link index!ShapeError} when a is not square, [..., n, n].
  * @category linear algebra
  * @since 0.1.0
  */
@@ -409,7 +409,7 @@ export interface TriangularSolveOptions {
  * ```ts
  * triangularSolve([[2, 0], [1, 1]], [[2], [3]], { leftSide: true, lower: true }).toArray() // => [[1], [2]]
  * ```
- * @throws {@link ShapeError} when a is not square or b's rows (columns) or batch dims do not fit it.
+ * @throws {@link index!ShapeError} when a is not square or b's rows (columns) or batch dims do not fit it.
  * @category linear algebra
  * @since 0.1.0
  */

@@ -91,9 +91,9 @@ function paramTo(fn: string, name: string, x: Array, shape: Shape): Array {
  * random.key(2 ** 32 + 5).toArray() // => [1, 5]
  * random.key(-1).toArray() // => [4294967295, 4294967295]
  * ```
- * @throws {@link InvalidArgumentError} when the seed is not an integer in [-2^63, 2^64).
- * @throws {@link DtypeError} when an array seed is not int32 or uint32.
- * @throws {@link ShapeError} when an array seed is not a scalar.
+ * @throws {@link index!InvalidArgumentError} when the seed is not an integer in [-2^63, 2^64).
+ * @throws {@link index!DtypeError} when an array seed is not int32 or uint32.
+ * @throws {@link index!ShapeError} when an array seed is not a scalar.
  * @category random
  * @since 0.1.0
  */
@@ -122,8 +122,8 @@ export function key(seed: number | bigint | Array): Array {
  * import { random } from "wengert"
  * random.keyData(random.key(7)).toArray() // => [0, 7]
  * ```
- * @throws {@link DtypeError} when the key is not uint32.
- * @throws {@link ShapeError} when the key does not have shape [2].
+ * @throws {@link index!DtypeError} when the key is not uint32.
+ * @throws {@link index!ShapeError} when the key does not have shape [2].
  * @category random
  * @since 0.1.0
  */
@@ -138,8 +138,8 @@ export const keyData = (key: ArrayLike): Array => keyArg("random.keyData", key)
  * random.split(random.key(0)).toArray() // => [[1797259609, 2579123966], [928981903, 3453687069]]
  * random.split(random.key(0), [2, 3]).shape // => [2, 3, 2]
  * ```
- * @throws {@link ShapeError} when the key is not uint32 [2] or `n` is not a non-negative integer (or a shape of them).
- * @throws {@link DtypeError} when the key is not uint32.
+ * @throws {@link index!ShapeError} when the key is not uint32 [2] or `n` is not a non-negative integer (or a shape of them).
+ * @throws {@link index!DtypeError} when the key is not uint32.
  * @category random
  * @since 0.1.0
  */
@@ -158,9 +158,9 @@ export function split(key: ArrayLike, n: number | readonly number[] = 2): Array 
  * import { random } from "wengert"
  * random.foldIn(random.key(0), 4).toArray() // => [2285895361, 433833334]
  * ```
- * @throws {@link InvalidArgumentError} when `data` is not a finite number.
- * @throws {@link ShapeError} when `data` is not a scalar or the key is not [2].
- * @throws {@link DtypeError} when the key is not uint32.
+ * @throws {@link index!InvalidArgumentError} when `data` is not a finite number.
+ * @throws {@link index!ShapeError} when `data` is not a scalar or the key is not [2].
+ * @throws {@link index!DtypeError} when the key is not uint32.
  * @category random
  * @since 0.1.0
  */
@@ -186,8 +186,8 @@ export function foldIn(key: ArrayLike, data: number | Array): Array {
  * import { random } from "wengert"
  * random.bits(random.key(0), [2]).toArray() // => [4070199207, 4202968722]
  * ```
- * @throws {@link DtypeError} when `dtype` is not "uint32" or the key is not uint32.
- * @throws {@link ShapeError} when the shape is invalid or the key is not [2].
+ * @throws {@link index!DtypeError} when `dtype` is not "uint32" or the key is not uint32.
+ * @throws {@link index!ShapeError} when the shape is invalid or the key is not [2].
  * @category random
  * @since 0.1.0
  */
@@ -218,8 +218,8 @@ export interface UniformOptions {
  * random.uniform(random.key(0)).item() // => 0.41845711171638644
  * random.uniform(random.key(0), [2], { minval: -1, maxval: 1 }).shape // => [2]
  * ```
- * @throws {@link DtypeError} when `dtype` is not float32/float64 or the key is not uint32.
- * @throws {@link ShapeError} when a bound does not broadcast to the shape or the key is not [2].
+ * @throws {@link index!DtypeError} when `dtype` is not float32/float64 or the key is not uint32.
+ * @throws {@link index!ShapeError} when a bound does not broadcast to the shape or the key is not [2].
  * @category random
  * @since 0.1.0
  */
@@ -250,8 +250,8 @@ export interface FloatOptions {
  * import { random } from "wengert"
  * random.normal(random.key(0), [2], { dtype: "float32" }).toArray() // => [1.622642159461975, 2.0252647399902344]
  * ```
- * @throws {@link DtypeError} when `dtype` is not float32/float64 or the key is not uint32.
- * @throws {@link ShapeError} when the shape is invalid or the key is not [2].
+ * @throws {@link index!DtypeError} when `dtype` is not float32/float64 or the key is not uint32.
+ * @throws {@link index!ShapeError} when the shape is invalid or the key is not [2].
  * @category random
  * @since 0.1.0
  */
@@ -268,8 +268,8 @@ export function normal(key: ArrayLike, shape: number | readonly number[] = [], o
  * import { random } from "wengert"
  * random.gumbel(random.key(0), [3]).shape // => [3]
  * ```
- * @throws {@link DtypeError} when `dtype` is not float32/float64 or the key is not uint32.
- * @throws {@link ShapeError} when the shape is invalid or the key is not [2].
+ * @throws {@link index!DtypeError} when `dtype` is not float32/float64 or the key is not uint32.
+ * @throws {@link index!ShapeError} when the shape is invalid or the key is not [2].
  * @category random
  * @since 0.1.0
  */
@@ -288,8 +288,8 @@ export function gumbel(key: ArrayLike, shape: number | readonly number[] = [], o
  * random.bernoulli(random.key(0), 0.5, [4]).dtype // => "bool"
  * random.bernoulli(random.key(1), [0, 1]).toArray() // => [false, true]
  * ```
- * @throws {@link DtypeError} when p is an integer array (a probability is a float) or the dtype is not a float.
- * @throws {@link ShapeError} when p does not broadcast to the shape or the key is not [2].
+ * @throws {@link index!DtypeError} when p is an integer array (a probability is a float) or the dtype is not a float.
+ * @throws {@link index!ShapeError} when p does not broadcast to the shape or the key is not [2].
  * @category random
  * @since 0.1.0
  */
@@ -325,9 +325,9 @@ export interface CategoricalOptions {
  * random.categorical(random.key(0), np.log(np.array([0.1, 0.2, 0.7])), { shape: [5] }).shape // => [5]
  * random.categorical(random.key(0), [0, -Infinity, -Infinity]).item() // => 0
  * ```
- * @throws {@link InvalidArgumentError} when the axis is out of range.
- * @throws {@link DtypeError} when the logits are not float32/float64 or the key is not uint32.
- * @throws {@link ShapeError} when the category axis is empty, the batch shape does not broadcast to `shape`, or the key is not [2].
+ * @throws {@link index!InvalidArgumentError} when the axis is out of range.
+ * @throws {@link index!DtypeError} when the logits are not float32/float64 or the key is not uint32.
+ * @throws {@link index!ShapeError} when the category axis is empty, the batch shape does not broadcast to `shape`, or the key is not [2].
  * @category random
  * @since 0.1.0
  */
@@ -370,10 +370,10 @@ export interface PermutationOptions {
  * random.permutation(random.key(0), 5).toArray() // => [0, 1, 4, 3, 2]
  * random.permutation(random.key(0), [10, 11, 12, 13, 14]).toArray() // => [10, 11, 14, 13, 12]
  * ```
- * @throws {@link InvalidArgumentError} when `n` is not a non-negative integer or the axis is out of range.
- * @throws {@link DtypeError} when a scalar array `x` is not an integer, or the key is not uint32.
- * @throws {@link ShapeError} when the key is not [2].
- * @throws {@link ConcretizationError} when `x` is a traced scalar (the length must be known).
+ * @throws {@link index!InvalidArgumentError} when `n` is not a non-negative integer or the axis is out of range.
+ * @throws {@link index!DtypeError} when a scalar array `x` is not an integer, or the key is not uint32.
+ * @throws {@link index!ShapeError} when the key is not [2].
+ * @throws {@link index!ConcretizationError} when `x` is a traced scalar (the length must be known).
  * @category random
  * @since 0.1.0
  */

@@ -46,7 +46,7 @@ export interface TemperatureOptions {
  * relax.logsumexp([1, 2], { temperature: 0.5 }).item() // => 2.063464005521486
  * relax.logsumexp([10, 20, 30], { temperature: 0.1 }).item() // => 30
  * ```
- * @throws {@link InvalidArgumentError} when the temperature is not a positive finite number or an axis is out of range.
+ * @throws {@link index!InvalidArgumentError} when the temperature is not a positive finite number or an axis is out of range.
  * @category relaxations
  * @since 0.1.0
  */
@@ -74,7 +74,7 @@ export function logsumexp(x: ArrayLike, opts: SmoothReduceOptions = {}): Array {
  * relax.softmax([0, Math.log(3)]).toArray() // => [0.25, 0.75]
  * relax.softmax([1, 2], { temperature: 0.5 }).toArray() // => [0.11920292202211755, 0.8807970779778823]
  * ```
- * @throws {@link InvalidArgumentError} when the temperature is not a positive finite number or the axis is out of range.
+ * @throws {@link index!InvalidArgumentError} when the temperature is not a positive finite number or the axis is out of range.
  * @category relaxations
  * @since 0.1.0
  */
@@ -104,7 +104,7 @@ export function softmax(x: ArrayLike, opts: SoftmaxOptions = {}): Array {
  * relax.smoothMax([1, 2, 3], { temperature: 0.01 }).item() // => 3
  * relax.smoothMax([[1, 5], [4, 2]], { axis: 1, temperature: 1e-3 }).toArray() // => [5, 4]
  * ```
- * @throws {@link InvalidArgumentError} when the temperature is not a positive finite number or an axis is out of range.
+ * @throws {@link index!InvalidArgumentError} when the temperature is not a positive finite number or an axis is out of range.
  * @category relaxations
  * @since 0.1.0
  */
@@ -132,7 +132,7 @@ export function smoothMax(x: ArrayLike, opts: SmoothReduceOptions = {}): Array {
  * relax.sigmoidStep([-1, 0, 1], { temperature: 0.5 }).toArray() // => [0.11920292202211755, 0.5, 0.8807970779778823]
  * relax.sigmoidStep([-1, 1], { temperature: 1e-3 }).toArray() // => [0, 1]
  * ```
- * @throws {@link InvalidArgumentError} when the temperature is not a positive finite number.
+ * @throws {@link index!InvalidArgumentError} when the temperature is not a positive finite number.
  * @category relaxations
  * @since 0.1.0
  */

@@ -103,7 +103,7 @@ function pavRank(x: Array, eps: number, descending: boolean): Array {
  * relax.softSort([5, 1, 2], { strength: 0.1 }).toArray() // => [1, 2, 5]
  * relax.softSort([5, 1, 2], { strength: 0.1, direction: "descending" }).toArray() // => [5, 2, 1]
  * ```
- * @throws {@link InvalidArgumentError} for a non-positive strength, an unknown method or direction, or an axis out of range.
+ * @throws {@link index!InvalidArgumentError} for a non-positive strength, an unknown method or direction, or an axis out of range.
  * @category relaxations
  * @since 0.1.0
  */
@@ -136,7 +136,7 @@ export function softSort(x: ArrayLike, opts: SoftSortOptions = {}): Array {
  * relax.softRank([5, 1, 2]).toArray() // => [3, 1, 2]
  * relax.softRank([5, 1, 2], { direction: "descending" }).toArray() // => [1, 3, 2]
  * ```
- * @throws {@link InvalidArgumentError} for a non-positive strength, an unknown method or direction, or an axis out of range.
+ * @throws {@link index!InvalidArgumentError} for a non-positive strength, an unknown method or direction, or an axis out of range.
  * @category relaxations
  * @since 0.1.0
  */

@@ -51,7 +51,7 @@ export function stopGradient(x: ArrayLike): Array {
  * // rounding forward, the identity's gradient backward
  * grad((v) => relax.straightThrough(np.round(v), v).mul([1, 10]).sum())(x).toArray() // => [1, 10]
  * ```
- * @throws {@link ShapeError} when hard and soft differ in shape.
+ * @throws {@link index!ShapeError} when hard and soft differ in shape.
  * @category relaxations
  * @since 0.1.0
  */
@@ -95,7 +95,7 @@ export interface GumbelSoftmaxOptions {
  * y.sum().item() // => 1
  * relax.gumbelSoftmax(key, [0, 50, 0], { hard: true }).toArray() // => [0, 1, 0]
  * ```
- * @throws {@link InvalidArgumentError} when the temperature is not a positive finite number or the axis is out of range.
+ * @throws {@link index!InvalidArgumentError} when the temperature is not a positive finite number or the axis is out of range.
  * @category relaxations
  * @since 0.1.0
  */

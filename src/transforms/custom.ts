@@ -40,7 +40,7 @@ function matchTypes(fn: string, what: string, xs: Array[], like: readonly Array[
  * const f = customJvp((x) => np.sin(x), { jvp: ([x], [t]) => [np.sin(x), np.multiply(np.cos(x), t)] })
  * grad(f)(0).item() // => 1
  * ```
- * @throws {@link ShapeError} when the rule's tangent output does not match the output.
+ * @throws {@link index!ShapeError} when the rule's tangent output does not match the output.
  * @category transforms
  * @since 0.1.0
  */
@@ -85,8 +85,8 @@ export function customJvp(f: (...args: any[]) => any, opts: { jvp: (primals: any
  * })
  * grad(square)(3).item() // => 6
  * ```
- * @throws {@link ShapeError} when bwd's cotangents do not match the arguments.
- * @throws {@link NonDifferentiableError} under forward mode.
+ * @throws {@link index!ShapeError} when bwd's cotangents do not match the arguments.
+ * @throws {@link index!NonDifferentiableError} under forward mode.
  * @category transforms
  * @since 0.1.0
  */

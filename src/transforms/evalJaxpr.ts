@@ -12,7 +12,7 @@ import type { Array } from "../core/array.js"
  * const j = makeJaxpr((x) => np.multiply(x, 2))(1)
  * evalJaxpr(j, 3)[0].item() // => 6
  * ```
- * @throws {@link InvalidArgumentError} when the argument count differs from the jaxpr's.
+ * @throws {@link index!InvalidArgumentError} when the argument count differs from the jaxpr's.
  * @category transforms
  * @since 0.1.0
  */

@@ -65,9 +65,9 @@ export function valueAndGradCore(fn: string, f: (...args: any[]) => any, opts: G
  * import { grad, np } from "wengert"
  * grad(np.sin)(0).item() // => 1
  * ```
- * @throws {@link ShapeError} when `f` does not return a scalar.
- * @throws {@link InvalidArgumentError} when argnums is out of range or hasAux's result is not a pair.
- * @throws {@link NonDifferentiableError} when a differentiated argument is not float.
+ * @throws {@link index!ShapeError} when `f` does not return a scalar.
+ * @throws {@link index!InvalidArgumentError} when argnums is out of range or hasAux's result is not a pair.
+ * @throws {@link index!NonDifferentiableError} when a differentiated argument is not float.
  * @category transforms
  * @since 0.1.0
  */
@@ -85,7 +85,7 @@ export function grad(f: (...args: any[]) => any, opts: GradOptions = {}): (...ar
  * import { valueAndGrad, np } from "wengert"
  * valueAndGrad((x) => np.multiply(x, x))(3).map((a: any) => a.item()) // => [9, 6]
  * ```
- * @throws {@link ShapeError} when `f` does not return a scalar.
+ * @throws {@link index!ShapeError} when `f` does not return a scalar.
  * @category transforms
  * @since 0.1.0
  */

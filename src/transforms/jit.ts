@@ -32,7 +32,7 @@ function staticKey(x: unknown): string {
  * const f = jit((x) => np.sum(np.multiply(x, x)))
  * f(np.array([1, 2, 3])).item() // => 14
  * ```
- * @throws {@link ConcretizationError} when `f` reads a traced value (use lax.cond / lax.whileLoop).
+ * @throws {@link index!ConcretizationError} when `f` reads a traced value (use lax.cond / lax.whileLoop).
  * @category transforms
  * @since 0.1.0
  */

@@ -66,7 +66,7 @@ function unzip(trace: JvpTrace, outs: readonly Array[]): [Array[], Tangent[]] {
  * const [y, dy] = jvp(np.sin, [0], [2])
  * dy.item() // => 2
  * ```
- * @throws {@link ShapeError} when a tangent's shape differs from its primal's.
+ * @throws {@link index!ShapeError} when a tangent's shape differs from its primal's.
  * @category transforms
  * @since 0.1.0
  */

@@ -43,7 +43,7 @@ export function linearizeFlat(f: (xs: Array[]) => Array[], primals: readonly Arr
  * const [y, jvpAt] = linearize(np.exp, 0)
  * jvpAt(3).item() // => 3
  * ```
- * @throws {@link ShapeError} when a tangent's shape differs from its primal's.
+ * @throws {@link index!ShapeError} when a tangent's shape differs from its primal's.
  * @category transforms
  * @since 0.1.0
  */

@@ -76,7 +76,7 @@ function makeVjp(name: string, f: (...args: any[]) => any, primals: unknown[], h
  * const [y, pullback] = vjp((x) => np.multiply(x, x), 3)
  * pullback(1)[0].item() // => 6
  * ```
- * @throws {@link ShapeError} when the cotangent's structure or shape differs from the output's.
+ * @throws {@link index!ShapeError} when the cotangent's structure or shape differs from the output's.
  * @category transforms
  * @since 0.1.0
  */

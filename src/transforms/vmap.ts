@@ -85,9 +85,9 @@ export interface VmapOptions {
  * import { vmap, np } from "wengert"
  * vmap((x) => np.sum(x))(np.ones([3, 2])).toArray() // => [2, 2, 2]
  * ```
- * @throws {@link ShapeError} when mapped arguments disagree on the batch size.
- * @throws {@link InvalidArgumentError} when an axis is out of range or inAxes does not match the arguments.
- * @throws {@link EffectError} when `debug.print`/`debug.callback` sits in a `lax.cond` or `lax.whileLoop` whose predicate differs between lanes.
+ * @throws {@link index!ShapeError} when mapped arguments disagree on the batch size.
+ * @throws {@link index!InvalidArgumentError} when an axis is out of range or inAxes does not match the arguments.
+ * @throws {@link index!EffectError} when `debug.print`/`debug.callback` sits in a `lax.cond` or `lax.whileLoop` whose predicate differs between lanes.
  * @category transforms
  * @since 0.1.0
  */
