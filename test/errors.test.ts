@@ -33,6 +33,15 @@ describe("every error class, through the public API", () => {
     expect(e.message).toBe("np.matmul: incompatible shapes [2,3], [2,3]. Inner dimensions differ: f64[2,3] @ f64[2,3] (3 ≠ 2). Transpose or reshape one.")
   })
 
+  it("DtypeError for mixed dtypes in lax (np promotes, lax does not)", () => {
+    const f32 = np.array([1, 2], { dtype: "float32" }), f64 = np.array([1, 2])
+    const e = thrown(() => lax.add(f32, f64))
+    expect(e).toBeInstanceOf(DtypeError)
+    expect(e).toMatchObject({ _tag: "DtypeError", fn: "add", dtypes: ["f32", "f64"] })
+    expect(e.message).toContain("convert with astype")
+    expect(np.add(f32, f64).dtype).toBe("float64")
+  })
+
   it("DtypeError names the function, the dtype and the shape", () => {
     const e = thrown(() => np.take(np.ones([2, 3]), np.array([0.5, 1]), 0))
     expect(e).toBeInstanceOf(DtypeError)
