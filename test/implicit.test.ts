@@ -112,6 +112,26 @@ describe("implicit.rootSolve: x³ = a", () => {
   })
 })
 
+describe("implicit.rootSolve: x³ + θx − 1 = 0", () => {
+  // the real root by Newton in plain JS; dx/dθ = −x/D with D = 3x² + θ, and differentiating
+  // that again, d²x/dθ² = −(x′D − x(6x·x′ + 1))/D²
+  const root = (t: number) => { let x = 1; for (let i = 0; i < 60; i++) x -= (x ** 3 + t * x - 1) / (3 * x * x + t); return x }
+  const d1 = (t: number) => { const x = root(t); return -x / (3 * x * x + t) }
+  const d2 = (t: number) => { const x = root(t), D = 3 * x * x + t, x1 = -x / D; return -(x1 * D - x * (6 * x * x1 + 1)) / (D * D) }
+  const solve = (t: WArray) => implicit.rootSolve((x: WArray, p: WArray) => np.subtract(np.add(np.power(x, 3), np.multiply(p, x)), 1), t, 1) as WArray
+
+  it("matches the closed-form first and second derivatives", () => {
+    for (const t of [0.5, 1, 2.5, 7]) {
+      expectClose(solve(np.array(t)), root(t), 1e-13, `x(${t})`)
+      expectClose(grad(solve)(t) as WArray, d1(t), 1e-12, `dx/dθ(${t})`)
+      expectClose(grad(grad(solve))(t) as WArray, d2(t), 1e-10, `d²x/dθ²(${t})`)
+    }
+    // the closed forms themselves, against finite differences of the root
+    expect(Math.abs(d1(2.5) - fd(root, 2.5))).toBeLessThan(1e-9)
+    expect(Math.abs(d2(2.5) - fd(d1, 2.5))).toBeLessThan(1e-9)
+  })
+})
+
 describe("implicit.fixedPoint: x = cos(a·x)", () => {
   const fixedJs = (a: number) => { let x = 0.5; for (let i = 0; i < 2000; i++) x = Math.cos(a * x); return x }
   // x = cos(ax) ⇒ dx/da = −x·sin(ax) / (1 + a·sin(ax))
