@@ -12,7 +12,7 @@
 //   npx tsx examples/experiment-design.ts --small   # 8,000 / 1,000
 
 import { grad, np, optim, random, relax, type WArray } from "wengert"
-import { plot, small, table, timed, writeFigure } from "./lib/svg.ts"
+import { plot, progress, small, table, timed, writeFigure } from "./lib/svg.ts"
 
 const nSig = small ? 1000 : 4000, nBkg = small ? 8000 : 40_000
 const expectedSignal = 60, expectedBackground = 6000     // events in [100, 160] GeV before cuts
@@ -67,7 +67,9 @@ let cuts = start
 const rows: (string | number)[][] = [["T (GeV)", "c (GeV)", "w (GeV)", "t", "soft Z", "hard Z", "iterations"]]
 const [, ms] = timed(() => {
   for (const T of stages) {
-    const r = optim.minimize((c: WArray) => significance(T)(c).neg(), cuts, { method: "lbfgs", tol: 1e-6, maxIter: 200 })
+    const bar = progress(`annealing stage T = ${T} GeV`)   // a live line at a terminal
+    const r = optim.minimize((c: WArray) => significance(T)(c).neg(), cuts, { method: "lbfgs", tol: 1e-6, maxIter: 200, onStep: bar.onStep })
+    bar.done()
     cuts = r.x
     const [c, w, t] = cuts.toArray() as number[]
     rows.push([T, c!.toFixed(2), w!.toFixed(2), t!.toFixed(3), (-r.value).toFixed(3), significance(0)(cuts).item().toFixed(3), r.iterations])

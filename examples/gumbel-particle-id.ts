@@ -17,7 +17,7 @@
 //   npx tsx examples/gumbel-particle-id.ts --small   # 500 samples, 100 steps
 
 import { grad, jit, nn, np, optim, random, relax, stopGradient, vmap, type WArray } from "wengert"
-import { plot, small, table, writeFigure } from "./lib/svg.ts"
+import { plot, progress, small, table, writeFigure } from "./lib/svg.ts"
 
 const samples = small ? 500 : 4000
 const steps = small ? 100 : 300
@@ -122,7 +122,7 @@ console.log(table([["T", "Gumbel-softmax: fractional", "straight-through: fracti
 
 // ---------------------------------------------------------------------------------------
 // Training: Adam (lr 0.2) on the logits, 8 samples per step, the exact expected loss tracked.
-function train(est: Estimator | "exact"): number[] {
+function train(est: Estimator | "exact", label: string): number[] {
   const opt = optim.adam({ lr: 0.2 })
   const step = jit((l: WArray, s: optim.AdamState, key: WArray) => {
     const g = est === "exact" ? grad(expected)(l) : np.mean(vmap((k: WArray) => est(l, k))(random.split(key, 8)), 0)
@@ -132,10 +132,15 @@ function train(est: Estimator | "exact"): number[] {
   let l = logits0, s = opt.init(logits0)
   const curve = [expected(l).item()]
   const keys = random.split(random.key(3), steps)
-  for (let t = 0; t < steps; t++) { [l, s] = step(l, s, keys.at(t)); curve.push(expected(l).item()) }
+  const bar = progress(`Adam with the ${label} gradient`)   // a live line at a terminal
+  for (let t = 0; t < steps; t++) {
+    [l, s] = step(l, s, keys.at(t)); curve.push(expected(l).item())
+    bar.update(`step ${t + 1} of ${steps}, E[f] = ${curve.at(-1)!.toFixed(4)}`)
+  }
+  bar.done()
   return curve
 }
-const curves = { exact: train("exact"), reinforce: train(reinforce), st: train(gumbel(0.5, true)), soft: train(gumbel(0.5, false)) }
+const curves = { exact: train("exact", "exact"), reinforce: train(reinforce, "REINFORCE"), st: train(gumbel(0.5, true), "straight-through"), soft: train(gumbel(0.5, false), "Gumbel-softmax") }
 console.log(`\nexpected loss after ${steps} Adam steps (from ${curves.exact[0]!.toFixed(3)}):`)
 console.log(table([["gradient", "final E[f]"], ["exact", curves.exact.at(-1)!.toFixed(4)], ["REINFORCE (8 samples)", curves.reinforce.at(-1)!.toFixed(4)],
   ["straight-through T = 0.5 (8 samples)", curves.st.at(-1)!.toFixed(4)], ["Gumbel-softmax T = 0.5 (8 samples)", curves.soft.at(-1)!.toFixed(4)]]))

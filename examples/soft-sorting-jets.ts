@@ -12,7 +12,7 @@
 //   npx tsx examples/soft-sorting-jets.ts --small   # 1,000 and 20,000
 
 import { grad, jit, np, optim, random, relax, type WArray } from "wengert"
-import { plot, small, table, timed, writeFigure } from "./lib/svg.ts"
+import { plot, progress, small, table, timed, writeFigure } from "./lib/svg.ts"
 
 const nJets = 6
 const nMc = small ? 1000 : 10_000, nData = small ? 20_000 : 50_000
@@ -122,7 +122,9 @@ let alpha = nominal
 const rows: (string | number)[][] = [["softSort ε (1/GeV)", "T (GeV)", "α central", "α forward", "relaxed χ²", "hard χ²", "iterations"]]
 const [, ms] = timed(() => {
   for (const [eps, T] of stages) {
-    const r = optim.minimize(chi2(eps, T), alpha, { method: "lbfgs", tol: 1e-3, maxIter: 100 })
+    const bar = progress(`relaxed fit, ε = ${eps}/GeV, T = ${T} GeV`)   // a live line at a terminal
+    const r = optim.minimize(chi2(eps, T), alpha, { method: "lbfgs", tol: 1e-3, maxIter: 100, onStep: bar.onStep })
+    bar.done()
     alpha = r.x
     const a = alpha.toArray() as number[]
     rows.push([eps, T, a[0]!.toFixed(4), a[1]!.toFixed(4), r.value.toFixed(2), hardChi2(a).toFixed(2), r.iterations])

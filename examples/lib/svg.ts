@@ -1,6 +1,7 @@
 // A tiny SVG plotter and shared helpers for the examples: x–y plots with lines, points,
 // error bars, bands and log axes, written as plain strings (no dependencies), plus the
-// `--small` switch, a timer and the output directory examples/out/.
+// `--small` switch, a timer, a console progress line for long fits and the output
+// directory examples/out/.
 
 import { mkdirSync, writeFileSync } from "node:fs"
 
@@ -12,6 +13,31 @@ export function timed<T>(run: () => T): [T, number] {
   const t0 = performance.now()
   const out = run()
   return [out, performance.now() - t0]
+}
+
+/** What a progress line shows of one iteration: `optim.minimize`'s `onStep` argument fits. */
+export interface StepLike { readonly iteration: number; readonly value: number; readonly gradNorm: number }
+
+/**
+ * A console progress line for long fits: `onStep` (pass it to `optim.minimize`) and `update`
+ * rewrite one line on stderr, at most every 50 ms; `done` clears it. It draws only at a
+ * terminal, or with WENGERT_PROGRESS=1 (one line per update), so piped output and logs hold
+ * the results alone.
+ */
+export function progress(label: string): { onStep: (s: StepLike) => void; update: (text: string) => void; done: () => void } {
+  const tty = Boolean(process.stderr.isTTY), on = tty || process.env["WENGERT_PROGRESS"] === "1"
+  let last = 0, shown = false
+  const update = (text: string) => {
+    const now = performance.now()
+    if (!on || now - last < 50) return
+    last = now; shown = true
+    process.stderr.write(tty ? `\r\x1b[2K${label}: ${text}` : `${label}: ${text}\n`)
+  }
+  return {
+    update,
+    onStep: (s) => update(`iteration ${s.iteration}, value ${s.value.toPrecision(8)}, |gradient| ${s.gradNorm.toExponential(2)}`),
+    done: () => { if (shown && tty) process.stderr.write("\r\x1b[2K"); last = 0; shown = false },
+  }
 }
 
 /** Writes `svg` to examples/out/<name> and returns the path. */
