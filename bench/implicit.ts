@@ -1,7 +1,8 @@
-// The gradient of a 100-dimensional equilibrium, A(θ)x + 0.1·tanh(x) = b with A(θ) = diag(θ) + C,
-// two ways: implicit.rootSolve (forward solve by the same relaxation, never differentiated; the implicit function
-// theorem: one dense adjoint solve; SOLVER=gmres or cg to change it, NOJIT=1 to run eagerly) and reverse-mode differentiation of 200 unrolled relaxation
-// steps x ← x − ω(A x + 0.1 tanh x − b). Both under jit(grad); loss = Σ x*.
+// The gradient of a 100-dimensional equilibrium, A(θ)x + 0.1·tanh(x) = b with
+// A(θ) = diag(θ) + C, two ways: implicit.rootSolve (forward solve by the same relaxation,
+// never differentiated; the implicit function theorem with one dense adjoint solve) and
+// reverse mode through 200 unrolled relaxation steps x ← x − ω(A x + 0.1 tanh x − b).
+// Both under jit(grad) (NOJIT=1: eagerly; SOLVER=gmres|cg: another adjoint solver); loss = Σ x*.
 // Usage: npm run bench:implicit   (wengert as built in dist/)
 import { lcg } from "./workloads.js"
 
