@@ -2,8 +2,10 @@
 // docs/**/*.md (not docs/api), as its own test; other fences are not run. A statement
 // followed by `// => <expected>` (on its line, or on the next line) is evaluated and
 // compared with <expected>: JSON (plus Infinity and NaN) deeply, numbers to 1e-12 relative
-// and wengert arrays by their values; anything else with the value's printed form. A block
-// without `// =>` must still run without throwing. A block in src/ that imports nothing
+// and wengert arrays by their values; anything else with the value's printed form. A
+// `console.log(x)` followed on the next lines by `// …` comment lines is checked the same
+// way against the text of those lines (what it prints: a jaxpr, an array). A block without
+// either must still run without throwing. A block in src/ that imports nothing
 // documents an internal helper: it sees the exports of its own file (those it names).
 // Blocks are written to .doc-examples/ (gitignored, outside tsconfig's includes so stale
 // copies never reach the type-check) and imported, so `import … from "wengert"` resolves
@@ -146,7 +148,27 @@ function discover(): DocExample[] {
 // Rewriting a block into a module: imports stay at the top, the rest becomes the body of
 // an async function, and each statement followed by `// =>` becomes a check.
 
-interface Check { readonly line: number; readonly source: string; readonly expected: string }
+interface Check { readonly line: number; readonly source: string; readonly expected: string; readonly printed?: boolean }
+
+/**
+ * The output a `console.log(x)` statement shows in the comment lines right under it
+ * (`// { lambda ; a:f64[3]. let` …), or null when it is not followed by such lines.
+ */
+function printedOutput(s: ts.Statement, sf: ts.SourceFile, trail: string): { arg: string; text: string } | null {
+  if (!ts.isExpressionStatement(s) || !ts.isCallExpression(s.expression)) return null
+  const call = s.expression
+  if (call.expression.getText(sf) !== "console.log" || call.arguments.length !== 1) return null
+  const lines = trail.split("\n")
+  if (lines.length < 2 || lines[0]!.trim() !== "") return null   // a comment on the same line is prose
+  const shown: string[] = []
+  for (const l of lines.slice(1)) {
+    const m = /^\s*\/\/ ?(.*)$/.exec(l)
+    if (!m) break
+    shown.push(m[1]!)
+  }
+  if (shown.length === 0 || shown.some((l) => /^\s*=>/.test(l))) return null
+  return { arg: call.arguments[0]!.getText(sf), text: shown.join("\n") }
+}
 
 /** A line starting with `[`, `(` or a template that JS reads as indexing or calling the line above. */
 function asiHazard(statement: ts.Node, sf: ts.SourceFile): string | null {
@@ -191,6 +213,13 @@ function compile(code: string, self?: { path: string; names: readonly string[] }
     const hazard = asiHazard(s, sf)
     if (hazard)
       throw new Error(`\`${hazard}\` continues the statement above it (JS inserts no semicolon before a line that starts with [, ( or \`), which is not what the example means. End the line above with \`;\`:\n${text}`)
+    const printed = after.length === 0 ? printedOutput(s, sf, trivia(s.end, i + 1 < statements.length ? statements[i + 1]!.getStart(sf) : code.length)) : null
+    if (printed) {
+      const k = checks.length
+      checks.push({ line: sf.getLineAndCharacterOfPosition(s.getStart(sf)).line + 1, source: text, expected: printed.text, printed: true })
+      body.push(`await __check(${k}, async () => (${printed.arg}))`)
+      return
+    }
     if (after.length === 0) { body.push(text); return }
     if (after.length > 1) throw new Error(`more than one \`// =>\` after: ${text}`)
     const line = sf.getLineAndCharacterOfPosition(s.getStart(sf)).line + 1
@@ -324,7 +353,9 @@ describe("docs examples", () => {
         try { actual = await thunk() } catch (e) {
           throw new Error(`${where}, example line ${c.line}: \`${c.source}\` threw: ${(e as Error)?.stack ?? e}`)
         }
-        const d = compare(actual, c.expected)
+        const d = c.printed
+          ? (display(actual) === c.expected ? null : `printed:\n${display(actual)}\nbut the comment under it shows:\n${c.expected}`)
+          : compare(actual, c.expected)
         if (d) failures.push(`example line ${c.line}: \`${c.source}\`: ${d}`)
       })
       expect(failures, `${where}\n${ex.code}`).toEqual([])

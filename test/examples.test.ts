@@ -89,7 +89,7 @@ const headlines: Record<string, readonly (string | RegExp)[]> = {
 
 /** The console progress line of the examples with long fits (examples/lib/svg.ts `progress`). */
 const progressLines: Record<string, RegExp> = {
-  "detector-calibration.ts": /L-BFGS fit: iteration 1, value [\d.]+, \|gradient\| [\d.]+e[+-]\d+\npseudo-experiments: fit 1 of 20\n/,
+  "detector-calibration.ts": /L-BFGS fit: iteration 1, value [\d.]+, \|gradient\| [\d.]+e[+-]\d+\n[^]*pseudo-experiments: fit 1 of 20\n/,
   "experiment-design.ts": /annealing stage T = 2 GeV: iteration 1, value -?[\d.]+, \|gradient\| /,
   "soft-sorting-jets.ts": /relaxed fit, ε = 0\.05\/GeV, T = 4 GeV: iteration 1, value [\d.]+, \|gradient\| /,
   "gumbel-particle-id.ts": /Adam with the REINFORCE gradient: step 1 of \d+, E\[f\] = [\d.]+\n/,
@@ -106,6 +106,39 @@ const figures: Record<string, readonly string[]> = {
 }
 
 const examples = readdirSync(new URL("../examples/", import.meta.url)).filter((f) => f.endsWith(".ts")).sort()
+
+/**
+ * Where `text` stops being well-formed XML (an XML declaration, elements with quoted
+ * attributes, text with escaped `&` and `<`, comments), or null when it is well-formed:
+ * enough for the SVG these examples write, without an XML parser dependency.
+ */
+function xmlError(text: string): string | null {
+  const stack: string[] = []
+  const name = "[A-Za-z_:][\\w:.-]*"
+  const tag = new RegExp(`^<(/?)(${name})((?:\\s+${name}\\s*=\\s*(?:"[^"<]*"|'[^'<]*'))*)\\s*(/?)>`)
+  let i = text.startsWith("<?xml") ? text.indexOf("?>") + 2 : 0
+  let roots = 0
+  while (i < text.length) {
+    const lt = text.indexOf("<", i)
+    const chunk = text.slice(i, lt < 0 ? text.length : lt)
+    if (/&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[\da-fA-F]+);)/.test(chunk)) return `unescaped & in text at ${i}`
+    if (stack.length === 0 && chunk.trim() !== "") return `text outside the root element at ${i}`
+    if (lt < 0) break
+    if (text.startsWith("<!--", lt)) { const end = text.indexOf("-->", lt); if (end < 0) return "unclosed comment"; i = end + 3; continue }
+    const m = tag.exec(text.slice(lt))
+    if (!m) return `malformed tag at ${lt}: ${text.slice(lt, lt + 60)}`
+    const [all, close, tagName, , selfClose] = m
+    if (close) {
+      if (selfClose) return `malformed end tag at ${lt}`
+      if (stack.pop() !== tagName) return `</${tagName}> at ${lt} does not close the open element`
+    } else {
+      if (stack.length === 0 && ++roots > 1) return `a second root element at ${lt}`
+      if (!selfClose) stack.push(tagName!)
+    }
+    i = lt + all!.length
+  }
+  return stack.length === 0 && roots === 1 ? null : `unclosed <${stack.at(-1)}>`
+}
 
 describe("examples", () => {
   it("has an example to run", () => {
@@ -135,8 +168,30 @@ describe("examples", () => {
         expect(text.trimEnd().endsWith("</svg>"), f).toBe(true)
         expect(text.match(/<(polyline|circle) /g)?.length ?? 0, f).toBeGreaterThan(0)
         expect(text, f).not.toMatch(/NaN|Infinity|undefined/)
+        expect(xmlError(text), f).toBeNull()
       }
     })
+
+  it("checks SVG well-formedness", () => {
+    expect(xmlError(`<svg xmlns="x"><g a='1'><text>a &amp; b</text></g><line x="1"/></svg>\n`)).toBeNull()
+    expect(xmlError(`<svg><g></svg>`)).toMatch(/does not close/)
+    expect(xmlError(`<svg><text>a & b</text></svg>`)).toMatch(/unescaped &/)
+    expect(xmlError(`<svg><line x=1/></svg>`)).toMatch(/malformed tag/)
+    expect(xmlError(`<svg></svg><svg></svg>`)).toMatch(/second root/)
+  })
+
+  it("the README's figures are committed copies (docs/figures/) and well-formed SVG", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
+    const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]!)
+    expect(images.length).toBeGreaterThanOrEqual(2)
+    for (const path of images) {
+      // examples/out/ is git-ignored: an image there would be missing from a fresh clone
+      expect(path, path).toMatch(/^docs\/figures\/[\w-]+\.svg$/)
+      const text = readFileSync(new URL(`../${path}`, import.meta.url), "utf8")
+      expect(text.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""), path).toBe(true)
+      expect(xmlError(text), path).toBeNull()
+    }
+  })
 
   it("forward-vs-reverse writes a well-formed SVG plot", async () => {
     const svg = new URL("../examples/out/forward-vs-reverse.svg", import.meta.url)

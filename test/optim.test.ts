@@ -1,7 +1,8 @@
 // wengert/optim through the public API: each optimizer on a quadratic (closed-form
 // minimum) and on Rosenbrock, Newton's quadratic convergence counted in iterations, L-BFGS
 // on Rosenbrock in 2 and 10 dimensions, Adam on a noise-free logistic regression, jitted
-// training loops equal to eager ones, pytrees and dtypes, onStep, and every error path.
+// training loops equal to eager ones, pytrees and dtypes, onStep with every method, and
+// every error path.
 import { describe, expect, expectTypeOf, it } from "vitest"
 import { grad, jit, lax, nn, np, optim, type WArray } from "wengert"
 import { close, throwsTagged } from "./numpy/helpers.ts"
@@ -171,6 +172,21 @@ describe("optim.minimize", () => {
     expect(stopped.converged).toBe(false)
     expect(stopped.message).toContain("onStep")
   })
+
+  for (const method of ["lbfgs", "newton", "adam"] as const)
+    it(`reports progress through onStep with ${method}, ending at the result`, () => {
+      const seen: { iteration: number; value: number; gradNorm: number }[] = []
+      const r = optim.minimize(quadratic, np.zeros([3]), {
+        method, lr: 0.05, maxIter: 5000, tol: 1e-9,
+        onStep: ({ iteration, value, gradNorm }) => { seen.push({ iteration, value, gradNorm }) },
+      })
+      expect(r.converged, r.message).toBe(true)
+      expect(seen.map((s) => s.iteration)).toEqual(Array.from({ length: r.iterations }, (_, i) => i + 1))
+      expect(seen.at(-1)).toEqual({ iteration: r.iterations, value: r.value, gradNorm: r.gradNorm })
+      expect(seen[0]!.value).toBeLessThan(0)   // f(x0 = 0) = 0: the first step already descends
+      // the line-search methods descend monotonically; Adam's fixed steps may overshoot
+      if (method !== "adam") for (let k = 1; k < seen.length; k++) expect(seen[k]!.value).toBeLessThanOrEqual(seen[k - 1]!.value)
+    })
 
   it("stops at maxIter without claiming convergence", () => {
     const r = optim.minimize(rosenbrock, np.array([-1.2, 1]), { maxIter: 2 })
