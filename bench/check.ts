@@ -2,7 +2,7 @@
 // differences of independently written forward functions, before they serve as reference.
 // Run: npx tsx bench/check.ts   (exits 1 when a coordinate disagrees)
 import { setup, rosenGrad } from "./impl/handwritten.js"
-import { W1, W2, W5, costData, lcg, w1Target, w1Trajectory, w2Data, w3Data, w4Data, w5Data } from "./workloads.js"
+import { SCAN, W1, W2, W5, costData, lcg, scanData, w1Target, w1Trajectory, w2Data, w3Data, w4Data, w5Data } from "./workloads.js"
 
 /** Central difference of f at x along coordinate i, step scaled to |x_i|. */
 function fd(f: (x: Float64Array) => number, x: Float64Array, i: number): number {
@@ -92,6 +92,18 @@ for (const i of [0, 1, 500, 999]) {
   }
   check(`W5 example ${i}`, loss, Float64Array.from(d5.w), Float64Array.from(G5.subarray(i * W5.d, (i + 1) * W5.d)))
 }
+
+// SCAN: sum(x_N^2) after N Euler steps, one component at a time (the dynamics are elementwise).
+const sd = scanData()
+check("SCAN d sum(x_N^2) / dp", (p) => {
+  let s = 0
+  for (let i = 0; i < SCAN.n; i++) {
+    let x = sd.x0[i]!
+    for (let t = 0; t < SCAN.N; t++) x += SCAN.dt * (p[i]! * Math.sin(x) - SCAN.decay * x)
+    s += x * x
+  }
+  return s
+}, Float64Array.from(sd.p), await gradOf("SCAN"), 100)
 
 // COST: sum(sin(x) x + x^2 / 2).
 const xc = costData(1000)

@@ -1,7 +1,7 @@
 // Runs every selected (workload, implementation) row in a fresh Node process and prints
-// markdown tables. Usage: npm run bench -- [W1 W4 COST ...] [--impl jaxjs,wengert]
+// markdown tables. Usage: npm run bench -- [W1 W4 SCAN COST ...] [--impl jaxjs,wengert]
 // Workload names match exactly, "COST" matches every COST-n; "--impl wengert" matches
-// wengert-loop and wengert-fori too. handwritten always runs: it is the 1x of the ratio.
+// wengert-loop, wengert-fori and wengert-scan too. handwritten always runs: it is the 1x of the ratio.
 import { spawnSync } from "node:child_process"
 import os from "node:os"
 import { fileURLToPath } from "node:url"
@@ -71,6 +71,12 @@ if (main.length > 0) {
   for (const r of main)
     out.push(`| ${r.workload} | ${r.impl} | ${fmtTime(r.firstMs)} | ${fmtTime(r.medianMs)} | ${fmtRatio(r.medianMs, refOf(r.workload)?.medianMs)} | ${fmtErr(r.err)} | ${how(r)} |`)
   out.push("")
+  // Issue 6's criterion: grad of the scan under jit within 2x of the compiled unrolled loop.
+  const row = (impl: string) => rows.find((r) => r.workload === "SCAN" && r.impl === impl && r.ok)
+  const scan = row("wengert-scan"), loop = row("wengert-loop")
+  if (scan || loop)
+    out.push(`SCAN: wengert-scan / wengert-loop = ${fmtRatio(scan?.medianMs, loop?.medianMs)} median (issue 6: at most 2×), ` +
+      `${fmtRatio(scan?.firstMs, loop?.firstMs)} first call; wengert-scan × handwritten = ${fmtRatio(scan?.medianMs, refOf("SCAN")?.medianMs)}`, "")
 }
 const cost = rows.filter((r) => r.workload.startsWith("COST-"))
 if (cost.length > 0) {

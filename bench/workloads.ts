@@ -16,12 +16,16 @@ export interface Runner {
 export type Setup = (workload: string, variant: string) => Promise<Runner>
 
 export const COST_SIZES = [10, 100, 1000, 10000, 100000] as const
-export const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", ...COST_SIZES.map((n) => `COST-${n}`)]
-/** Row names per workload: W1 has two wengert variants (unrolled JS loop, lax.forILoop). */
+export const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "SCAN", ...COST_SIZES.map((n) => `COST-${n}`)]
+/**
+ * Row names per workload: W1 has two wengert variants (unrolled JS loop, lax.forILoop), SCAN
+ * two (lax.scan, unrolled JS loop). jaxjs and tfjs stay in SCAN's list so the table says why
+ * they do not run it (their setup throws, the row becomes "n/a: <reason>").
+ */
 export const implsFor = (w: string): string[] =>
-  w === "W1"
-    ? ["handwritten", "jaxjs", "tfjs", "wengert-loop", "wengert-fori"]
-    : ["handwritten", "jaxjs", "tfjs", "wengert"]
+  w === "W1" ? ["handwritten", "jaxjs", "tfjs", "wengert-loop", "wengert-fori"]
+  : w === "SCAN" ? ["handwritten", "jaxjs", "tfjs", "wengert-scan", "wengert-loop"]
+  : ["handwritten", "jaxjs", "tfjs", "wengert"]
 export const costSize = (w: string): number => Number(w.slice("COST-".length))
 
 /** Numerical Recipes' 32-bit LCG: uniform numbers in [lo, hi), identical on every run. */
@@ -84,6 +88,13 @@ export function w5Data() {
   const y = Float64Array.from({ length: W5.n }, () => (r() < 0.5 ? 0 : 1))
   return { x: fill(W5.n * W5.d, 6, -1, 1), y, w: fill(W5.d, 7, -0.5, 0.5) }
 }
+
+// SCAN (issue 6): a long scan over a vector state. x in R^100, parameters p in R^100,
+// N explicit Euler steps x_{t+1} = x_t + dt (p * sin(x_t) - decay * x_t) (elementwise);
+// loss = sum(x_N^2); gradient w.r.t. p (100 numbers).
+export const SCAN = { N: 10_000, n: 100, dt: 1e-3, decay: 0.1 }
+/** x_0 in [-1, 1) and p in [0.5, 1.5), each of length SCAN.n. */
+export const scanData = () => ({ x0: fill(SCAN.n, 12, -1, 1), p: fill(SCAN.n, 13, 0.5, 1.5) })
 
 // COST: f(x) = sum(sin(x) * x + x^2 / 2) over n inputs; grad vs forward time.
 export const costData = (n: number): Float64Array => fill(n, 8, -2, 2)

@@ -2,7 +2,7 @@
 // written out), checked against central differences in bench/check.ts. Buffers are
 // allocated once per setup, as a hand-tuned kernel would; each call returns a fresh result.
 import {
-  W1, W2, W5, costData, costSize, w1Target, w2Data, w3Data, w4Data, w5Data,
+  SCAN, W1, W2, W5, costData, costSize, scanData, w1Target, w2Data, w3Data, w4Data, w5Data,
   type Runner, type Setup,
 } from "../workloads.js"
 
@@ -26,6 +26,35 @@ export function w1Grad([k, c, a]: readonly number[], target: Float64Array): Floa
     vb *= 1 - dt * c
   }
   return Float64Array.of(kb, cb, ab)
+}
+
+/**
+ * SCAN: d sum(x_N^2) / dp. The forward sweep stores every state (N+1 rows of n in `xs`, a
+ * buffer owned by the caller), then the adjoint sweep walks back through them:
+ * x_{t+1} = x_t + dt (p sin x_t - decay x_t) gives pb += xb dt sin x_t and
+ * xb <- xb (1 + dt (p cos x_t - decay)).
+ */
+export function scanGrad(x0: Float64Array, p: Float64Array, xs: Float64Array): Float64Array {
+  const { N, n, dt, decay } = SCAN
+  xs.set(x0)
+  for (let t = 0; t < N; t++) {
+    const o = t * n
+    for (let i = 0; i < n; i++) {
+      const x = xs[o + i]!
+      xs[o + n + i] = x + dt * (p[i]! * Math.sin(x) - decay * x)
+    }
+  }
+  const xb = new Float64Array(n), pb = new Float64Array(n)
+  for (let i = 0; i < n; i++) xb[i] = 2 * xs[N * n + i]!
+  for (let t = N - 1; t >= 0; t--) {
+    const o = t * n
+    for (let i = 0; i < n; i++) {
+      const x = xs[o + i]!, b = xb[i]!
+      pb[i] += b * dt * Math.sin(x)
+      xb[i] = b * (1 + dt * (p[i]! * Math.cos(x) - decay))
+    }
+  }
+  return pb
 }
 
 /** W2: forward and backward passes of the tanh MLP, MSE loss. */
@@ -165,6 +194,10 @@ export const setup: Setup = async (w) => {
         return g
       },
     }
+  }
+  if (w === "SCAN") {
+    const { x0, p } = scanData(), xs = new Float64Array((SCAN.N + 1) * SCAN.n)
+    return { note: "f64, stored states + adjoint loop", grad: () => scanGrad(x0, p, xs) }
   }
   if (w.startsWith("COST-")) {
     const x = costData(costSize(w))

@@ -51,6 +51,9 @@ const rosen = (x: T): T => {
 const costF = (x: T): T => tf.sum(tf.add(tf.mul(tf.sin(x), x), tf.div(tf.square(x), 2)))
 
 export const setup: Setup = async (w) => {
+  // SCAN compares a compiled scan with the compiled unrolled loop; tfjs has neither a loop
+  // primitive nor jit, only an eager tape of 6·10^4 ops per call.
+  if (w === "SCAN") throw new Error("not run: tfjs has no scan or jit (only an eager tape of 6·10^4 ops per call)")
   await tf.setBackend("cpu")
   if (w === "W1") {
     const [k, c, a] = W1.at.map((p) => tf.scalar(p)) as [T, T, T], target = f32(w1Target(), [W1.N])

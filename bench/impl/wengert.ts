@@ -1,8 +1,8 @@
 // wengert itself as it ships (dist/, built by `npm run bench`), through SPEC.md's public API only (jit, grad, vmap, hessian, np, nn,
-// lax.forILoop). The library is imported at run time by a computed path, so a missing or
+// lax.forILoop, lax.scan). The library is imported at run time by a computed path, so a missing or
 // partial src/ makes this row "n/a: <reason>" instead of failing the type check or the run.
 import {
-  W1, W2, W5, costData, costSize, w1Target, w2Data, w3Data, w4Data, w5Data,
+  SCAN, W1, W2, W5, costData, costSize, scanData, w1Target, w2Data, w3Data, w4Data, w5Data,
   type Setup,
 } from "../workloads.js"
 
@@ -16,7 +16,10 @@ interface Wengert {
   hessian(f: Fn): Fn
   np: Record<string, (...args: any[]) => Arr>
   nn: Record<string, (...args: any[]) => Arr>
-  lax: { forILoop<C>(lo: number, hi: number, body: (i: Arr, carry: C) => C, init: C): C }
+  lax: {
+    forILoop<C>(lo: number, hi: number, body: (i: Arr, carry: C) => C, init: C): C
+    scan<C>(f: (carry: C, x: any) => [C, unknown], init: C, xs: unknown, opts?: { length?: number; reverse?: boolean }): [C, unknown]
+  }
 }
 
 async function load(uses: string[]): Promise<Wengert> {
@@ -61,6 +64,23 @@ export const setup: Setup = async (w, variant) => {
       }
     const g = jit(grad(loss)), p = np.asarray(Float64Array.from(W1.at))
     return { note: variant === "loop" ? "jit(grad), unrolled" : "jit(grad), forILoop", grad: () => read(g(p)) }
+  }
+  if (w === "SCAN") {
+    if (variant !== "scan" && variant !== "loop") throw new Error("SCAN runs as wengert-scan or wengert-loop")
+    const { jit, grad, np, lax } = await load(["jit", "grad", "np.add", "np.multiply", "np.subtract",
+      "np.sin", "np.sum", "np.square", "np.asarray", ...(variant === "scan" ? ["lax.scan"] : [])])
+    // One explicit Euler step x + dt (p sin x - decay x), elementwise over the 100 states.
+    const step = (p: Arr, x: Arr): Arr =>
+      np.add(x, np.multiply(SCAN.dt, np.subtract(np.multiply(p, np.sin(x)), np.multiply(SCAN.decay, x))))
+    const loss = variant === "scan"
+      ? (p: Arr, x0: Arr) => np.sum(np.square(lax.scan((x: Arr) => [step(p, x), null], x0, null, { length: SCAN.N })[0]))
+      : (p: Arr, x0: Arr) => { // a plain JS loop: jit traces all N steps into one straight-line jaxpr
+        let x = x0
+        for (let t = 0; t < SCAN.N; t++) x = step(p, x)
+        return np.sum(np.square(x))
+      }
+    const d = scanData(), g = jit(grad(loss)), p = np.asarray(d.p), x0 = np.asarray(d.x0)
+    return { note: variant === "scan" ? "jit(grad), lax.scan" : "jit(grad), unrolled", grad: () => read(g(p, x0)) }
   }
   if (w === "W2") {
     const { jit, grad, np } = await load(["jit", "grad", "np.matmul", "np.add", "np.tanh", "np.mean", "np.square", "np.subtract", "np.asarray", "np.reshape"])
