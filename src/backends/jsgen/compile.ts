@@ -14,6 +14,7 @@ import { reroll } from "./reroll.js"
 import { emitItems } from "./emit.js"
 import { CHUNK_WEIGHT, assemble } from "./chunk.js"
 import { preludeText, sharedHelpers, warmUp } from "./prelude.js"
+import { type Runner, controlRunner } from "./controlRunners.js"
 
 export interface CompileOptions {
   /** Weight (about one statement each) of one generated function; see chunk.ts. */
@@ -25,9 +26,15 @@ export interface CompileOptions {
 export interface CompiledProgram {
   /** Runs the program on concrete arrays (one per invar); outputs are fresh arrays. */
   run(xs: readonly Array[]): Array[]
+  /**
+   * Runs the program on raw data of the compiled avals (unchecked: for loops over compiled
+   * bodies), writing output j into `outs[j]`, which must not alias any of `ins`.
+   */
+  runInto(ins: readonly TypedArray[], outs: readonly TypedArray[]): void
   /** The generated source, for tests and inspection. */
   readonly source: string
-  readonly stats: { readonly eqns: number; readonly items: number; readonly rolls: number; readonly chunks: number; readonly fallbacks: readonly string[] }
+  /** `fallbacks` run their impl; `loops` are control flow run as JS loops over compiled bodies. */
+  readonly stats: { readonly eqns: number; readonly items: number; readonly rolls: number; readonly chunks: number; readonly fallbacks: readonly string[]; readonly loops: readonly string[] }
 }
 
 type Fallback = (k: number, args: readonly (number | TypedArray)[]) => TypedArray[]
@@ -42,9 +49,15 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
   const outScalars = sch.outputs.flatMap((o) => ("sc" in o && o.sc >= 0 ? [o.sc] : []))
   const asm = assemble(emitted, outScalars, opts.chunkWeight ?? CHUNK_WEIGHT)
   const source = `"use strict";\n${preludeText(sch.helpers)}\n${asm.source}`
-  const fallbacks = sch.fallbacks.map((e) => ({ e, ins: e.inputs.map((a) => a.aval), outs: e.outputs.map((o) => o.aval) }))
+  const fallbacks = sch.fallbacks.map((e) => {
+    const ins = e.inputs.map((a) => a.aval)
+    // control flow runs as JS loops over compiled bodies (no interpreter per step)
+    const loop: Runner | null = controlRunner(e.prim.name, e.params, ins, (c) => compileJaxpr(c, opts))
+    return { e, ins, outs: e.outputs.map((o) => o.aval), loop }
+  })
   const F: Fallback = (k, args) => {
-    const { e, ins, outs } = fallbacks[k]!
+    const { e, ins, outs, loop } = fallbacks[k]!
+    if (loop) return loop(args)
     const nd = args.map((x, i) => {
       const a = ins[i]!
       if (typeof x !== "number") return new NdArray(x, a.shape, a.dtype, a.weakType)
@@ -107,9 +120,40 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
       plan.slots.forEach((s, k) => { if (s.cls === "in" || s.cls === "out" || s.cls === "ext") B[k] = undefined })
     }
   }
+  // runInto: outputs stored straight into the caller's arrays where the plan gives them a slot
+  // of their own; the rest (scalars, literals, inputs, repeated outputs) are copied after
+  const transient = plan.slots.flatMap((s, k) => (s.cls === "in" || s.cls === "out" || s.cls === "ext" ? [k] : []))
+  const inSlots = plan.slots.flatMap((s, k) => (s.cls === "in" ? [[k, s.index] as const] : []))
+  const direct = sch.outputs.map((o, j) => {
+    if (!("buf" in o)) return -1
+    const k = plan.slot[o.buf]!
+    return plan.slots[k]!.cls === "out" && sch.outputs.findIndex((q) => "buf" in q && plan.slot[q.buf] === k) === j ? k : -1
+  })
+  const runInto = (ins: readonly TypedArray[], outs: readonly TypedArray[]): void => {
+    const nested = busy
+    const { B, S } = nested ? newState() : (state ??= newState())
+    busy = true
+    try {
+      for (const [k, i] of inSlots) B[k] = ins[i]
+      for (let j = 0; j < direct.length; j++) if (direct[j]! >= 0) B[direct[j]!] = outs[j]
+      gen(B, S)
+      sch.outputs.forEach((o, j) => {
+        if (direct[j]! >= 0) return
+        if ("lit" in o) outs[j]!.fill(o.lit)
+        else if ("sc" in o) outs[j]!.fill(o.sc >= 0 ? S[asm.outSlot.get(o.sc)!]! : sch.litValues[-1 - o.sc]!)
+        else outs[j]!.set(B[plan.slot[o.buf]!] as TypedArray)
+      })
+    } finally {
+      if (!nested) busy = false
+      for (const k of transient) B[k] = undefined
+    }
+  }
   return {
-    run, source,
-    stats: { eqns: an.eqns.length, items: sch.items.length, rolls: sch.items.filter((i) => i.k === "roll").length, chunks: asm.chunks, fallbacks: sch.fallbacks.map((e) => e.prim.name) },
+    run, runInto, source,
+    stats: {
+      eqns: an.eqns.length, items: sch.items.length, rolls: sch.items.filter((i) => i.k === "roll").length, chunks: asm.chunks,
+      fallbacks: fallbacks.filter((f) => !f.loop).map((f) => f.e.prim.name), loops: fallbacks.filter((f) => f.loop).map((f) => f.e.prim.name),
+    },
   }
 }
 

@@ -1,0 +1,99 @@
+// Control flow the inliner leaves (scans over array carries, while loops, conds) runs as a
+// fallback equation whose implementation is a JS loop over compiled sub-programs: each body,
+// predicate and branch is compiled once, with the enclosing program, and a step writes its
+// outputs in place (carries alternate between two buffers, rows of the stacked xs and ys are
+// subarray views), so a step allocates no arrays and never goes through the interpreter.
+
+import { type DType, type TypedArray, allocate } from "../../core/dtype.js"
+import { ClosedJaxpr } from "../../core/ir.js"
+import type { ShapedArray } from "../../core/aval.js"
+
+/** A compiled sub-program run on caller-owned arrays: reads `ins`, writes every `outs[j]`. */
+export interface Step { runInto(ins: readonly TypedArray[], outs: readonly TypedArray[]): void }
+export type Compile = (c: ClosedJaxpr) => Step
+/** An equation's implementation over flat data (scalars arrive as numbers). */
+export type Runner = (args: readonly (number | TypedArray)[]) => TypedArray[]
+
+const isInt = (x: unknown, lo = 0): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= lo
+const fresh = (avals: readonly ShapedArray[]) => avals.map((a) => allocate(a.dtype, a.size))
+function asArray(x: number | TypedArray, dtype: DType): TypedArray {
+  if (typeof x !== "number") return x
+  const d = allocate(dtype, 1)
+  d[0] = x
+  return d
+}
+/** Results that are the caller's own arrays are copied (the program owns what it returns). */
+const owned = (outs: TypedArray[], args: readonly (number | TypedArray)[]) =>
+  outs.map((o) => (args.includes(o) ? o.slice() : o))
+
+/** The runner of a control-flow equation, or null when its params are not what they should be. */
+export function controlRunner(name: string, params: Record<string, unknown>, inAvals: readonly ShapedArray[], compile: Compile): Runner | null {
+  switch (name) {
+    case "scan": return scanRunner(params, inAvals, compile)
+    case "while": return whileRunner(params, inAvals, compile)
+    case "cond": return condRunner(params, inAvals, compile)
+    default: return null
+  }
+}
+
+function scanRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[], compile: Compile): Runner | null {
+  const { jaxpr, num_consts: nc, num_carry: nk, length: L, reverse } = p
+  if (!(jaxpr instanceof ClosedJaxpr) || !isInt(nc) || !isInt(nk) || !isInt(L) || typeof reverse !== "boolean") return null
+  const ins = jaxpr.inAvals, outs = jaxpr.outAvals, n = inAvals.length
+  if (ins.length !== n || nc + nk > n || outs.length < nk) return null
+  const body = compile(jaxpr)
+  const xRow = ins.slice(nc + nk).map((a) => a.size), yRow = outs.slice(nk).map((a) => a.size)
+  return (args) => {
+    const a = args.map((x, i) => asArray(x, inAvals[i]!.dtype))
+    const bufs = [fresh(outs.slice(0, nk)), fresh(outs.slice(0, nk))]
+    const ys = outs.slice(nk).map((o) => allocate(o.dtype, o.size * L))
+    const stepIns = a.slice(), stepOuts: TypedArray[] = new Array(outs.length)
+    let cur = a.slice(nc, nc + nk)
+    for (let i = 0; i < L; i++) {
+      const t = reverse ? L - 1 - i : i, next = bufs[i & 1]!
+      for (let k = 0; k < nk; k++) { stepIns[nc + k] = cur[k]!; stepOuts[k] = next[k]! }
+      for (let k = 0; k < xRow.length; k++) stepIns[nc + nk + k] = a[nc + nk + k]!.subarray(t * xRow[k]!, (t + 1) * xRow[k]!)
+      for (let k = 0; k < yRow.length; k++) stepOuts[nk + k] = ys[k]!.subarray(t * yRow[k]!, (t + 1) * yRow[k]!)
+      body.runInto(stepIns, stepOuts)
+      cur = next
+    }
+    return owned([...cur, ...ys], args)
+  }
+}
+
+function whileRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[], compile: Compile): Runner | null {
+  const { cond_jaxpr: cj, body_jaxpr: bj, cond_nconsts: cn, body_nconsts: bn } = p
+  if (!(cj instanceof ClosedJaxpr) || !(bj instanceof ClosedJaxpr) || !isInt(cn) || !isInt(bn) || cn + bn > inAvals.length) return null
+  const nk = inAvals.length - cn - bn
+  if (cj.inAvals.length !== cn + nk || bj.inAvals.length !== bn + nk || bj.outAvals.length !== nk || cj.outAvals.length !== 1) return null
+  const pred = compile(cj), body = compile(bj), carryAvals = bj.outAvals
+  return (args) => {
+    const a = args.map((x, i) => asArray(x, inAvals[i]!.dtype))
+    const bufs = [fresh(carryAvals), fresh(carryAvals)], flag = [allocate("bool", 1)]
+    const predIns = a.slice(0, cn), bodyIns = a.slice(cn, cn + bn)
+    let cur = a.slice(cn + bn)
+    for (let i = 0; ; i++) {
+      for (let k = 0; k < nk; k++) { predIns[cn + k] = cur[k]!; bodyIns[bn + k] = cur[k]! }
+      pred.runInto(predIns, flag)
+      if (!flag[0]![0]) break
+      const next = bufs[i & 1]!
+      body.runInto(bodyIns, next)
+      cur = next
+    }
+    return owned(cur, args)
+  }
+}
+
+function condRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[], compile: Compile): Runner | null {
+  const { branches } = p
+  if (!globalThis.Array.isArray(branches) || branches.length === 0 || !branches.every((b) => b instanceof ClosedJaxpr)) return null
+  if (branches.some((b: ClosedJaxpr) => b.inAvals.length !== inAvals.length - 1)) return null
+  const compiled = branches.map((b: ClosedJaxpr) => compile(b)), outAvals = (branches[0] as ClosedJaxpr).outAvals
+  return (args) => {
+    const index = typeof args[0] === "number" ? args[0] : args[0]![0]!
+    const k = Math.min(Math.max(index, 0), compiled.length - 1)
+    const outs = fresh(outAvals)
+    compiled[k]!.runInto(args.slice(1).map((x, i) => asArray(x, inAvals[i + 1]!.dtype)), outs)
+    return outs
+  }
+}
