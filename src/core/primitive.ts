@@ -27,6 +27,12 @@ export type TransposeRule<P> = (cts: readonly Tangent[], args: readonly (Array |
 /** Batched inputs with their batch dims (null = not batched) -> outputs with their batch dims. */
 export type BatchRule<P> = (args: readonly Array[], bdims: readonly (number | null)[], params: P, axisSize: number) => [Array[], (number | null)[]]
 
+/**
+ * Dead-code elimination of a primitive holding sub-jaxprs: given which outputs are used, the
+ * inputs and outputs to keep (outputs a superset of the used ones) and params with pruned bodies.
+ */
+export type DceRule<P> = (used: readonly boolean[], params: P) => { params: P; keepIn: readonly boolean[]; keepOut: readonly boolean[] }
+
 /** Marks a primitive whose outputs carry zero tangents (comparisons, argmax, floor, integer ops). */
 export const zeroDerivative = { kind: "zeroDerivative" } as const
 export type ZeroDerivative = typeof zeroDerivative
@@ -47,6 +53,7 @@ export interface Primitive<P = any> {
   readonly jvp: JvpRule<P> | ZeroDerivative
   readonly transpose?: TransposeRule<P>
   readonly batch: BatchRule<P>
+  readonly dce?: DceRule<P>
   readonly effects?: EffectSet
   readonly laws?: LawHints
 }

@@ -1,23 +1,60 @@
 // Dead-code elimination: one reverse sweep keeps the equations whose outputs are used (or
-// that carry effects, which must run). Linear in the number of equations, no recursion.
+// that carry effects, which must run). Linear in the number of equations, no recursion except
+// into sub-jaxprs: a primitive with a `dce` rule (scan, while, cond) drops the outputs nobody
+// uses, prunes its bodies to what the rest needs and reads only the inputs they still use.
 
-import { ClosedJaxpr, Jaxpr, Var } from "../core/ir.js"
+import { ClosedJaxpr, Eqn, Jaxpr, Var } from "../core/ir.js"
 
 export function dce(jaxpr: Jaxpr): Jaxpr {
   const used = new Set<Var>()
   for (const o of jaxpr.outvars) if (o instanceof Var) used.add(o)
   const kept = []
+  let changed = false
   for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
-    const e = jaxpr.eqns[i]!
-    if (e.effects.length === 0 && !e.outputs.some((o) => used.has(o))) continue
+    let e = jaxpr.eqns[i]!
+    const usedOut = e.outputs.map((o) => used.has(o))
+    if (e.effects.length === 0 && !usedOut.includes(true)) { changed = true; continue }
+    if (e.prim.dce) {
+      const r = e.prim.dce(usedOut, e.params)
+      if (r.keepIn.includes(false) || r.keepOut.includes(false) || r.params !== e.params) {
+        e = new Eqn(e.prim, e.inputs.filter((_, k) => r.keepIn[k]), e.outputs.filter((_, k) => r.keepOut[k]), r.params, e.effects)
+        changed = true
+      }
+    }
     kept.push(e)
     for (const a of e.inputs) if (a instanceof Var) used.add(a)
   }
   kept.reverse()
-  return kept.length === jaxpr.eqns.length ? jaxpr : new Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, kept)
+  return changed ? new Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, kept) : jaxpr
 }
 
 export const dceClosed = (c: ClosedJaxpr): ClosedJaxpr => {
   const j = dce(c.jaxpr)
   return j === c.jaxpr ? c : new ClosedJaxpr(j, c.consts)
+}
+
+/** Which invars a jaxpr still reads once only the outputs in `keepOut` are wanted. */
+export function invarsUsed(c: ClosedJaxpr, keepOut: readonly boolean[]): boolean[] {
+  const j = dce(new Jaxpr(c.jaxpr.constvars, c.jaxpr.invars, c.jaxpr.outvars.filter((_, k) => keepOut[k]), c.jaxpr.eqns))
+  const read = new Set<Var>()
+  for (const e of j.eqns) for (const a of e.inputs) if (a instanceof Var) read.add(a)
+  for (const o of j.outvars) if (o instanceof Var) read.add(o)
+  return j.invars.map((v) => read.has(v))
+}
+
+/** The jaxpr restricted to the invars in `keepIn` and the outvars in `keepOut`, dead code removed. */
+export function pruneClosed(c: ClosedJaxpr, keepIn: readonly boolean[], keepOut: readonly boolean[]): ClosedJaxpr {
+  const j = c.jaxpr
+  if (!keepIn.includes(false) && !keepOut.includes(false)) return dceClosed(c)
+  return new ClosedJaxpr(dce(new Jaxpr(j.constvars, j.invars.filter((_, k) => keepIn[k]), j.outvars.filter((_, k) => keepOut[k]), j.eqns)), c.consts)
+}
+
+/** Iterates a loop's needed carries to a fixed point: needed(i) if used or read for a needed one. */
+export function neededCarries(used: readonly boolean[], reads: (needed: readonly boolean[]) => readonly boolean[]): boolean[] {
+  let needed = [...used]
+  for (;;) {
+    const r = reads(needed), next = needed.map((b, i) => b || r[i]!)
+    if (next.every((b, i) => b === needed[i])) return needed
+    needed = next
+  }
 }

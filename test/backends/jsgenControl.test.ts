@@ -56,7 +56,7 @@ describe("jsgen control flow over array carries", () => {
       const [[x], [ss]] = lax.scan(step(p), [x0, count], rows) as [A[], A[]]
       return np.add(np.sum(np.multiply(x!, x!)), np.sum(ss!))
     }
-    const g = grad(loss, [0, 1])
+    const g = grad(loss, { argnums: [0, 1] })
     const stats = sameAsInterpreter((p: A, x0: A) => g(p, x0) as A[], p, x0)
     expect(stats.loops.filter((n) => n === "scan").length).toBeGreaterThanOrEqual(2)
     expect(stats.fallbacks).toEqual([])

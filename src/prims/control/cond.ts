@@ -19,6 +19,7 @@ import { range } from "../../transforms/jaxprUtil.js"
 import { traceJaxprFlat } from "../../transforms/makeJaxpr.js"
 import { backwardPassArgs } from "../../transforms/transpose.js"
 import { vmapFlat, moveBatchAxis } from "../../transforms/vmap.js"
+import { invarsUsed, pruneClosed } from "../../transforms/dce.js"
 
 export type CondP = { branches: readonly ClosedJaxpr[] }
 const run = (b: ClosedJaxpr, xs: readonly Array[]) => evalJaxprFlat(b.jaxpr, b.consts, xs)
@@ -47,6 +48,13 @@ export const condP: Primitive<CondP> = primitive<CondP>({
   jvp: (primals, tangents, p) => condJvp(primals, tangents, p),
   transpose: (cts, args, p) => condTranspose(cts, args, p),
   batch: (args, bdims, p, size) => condBatch(args, bdims, p, size),
+  dce: (used, p) => {
+    // an operand stays if any branch still reads it; the index always stays
+    const reads = p.branches.map((b) => invarsUsed(b, used))
+    const keepOps = reads[0]!.map((_, i) => reads.some((r) => r[i]))
+    const branches = p.branches.map((b) => pruneClosed(b, keepOps, used))
+    return { params: branches.every((b, k) => b === p.branches[k]) ? p : { ...p, branches }, keepIn: [true, ...keepOps], keepOut: used }
+  },
 })
 
 /** Binds cond on a clamped int32 index. */

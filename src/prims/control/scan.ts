@@ -18,6 +18,7 @@ import { permuteInvars, range, selectOutvars } from "../../transforms/jaxprUtil.
 import { traceJaxprFlat } from "../../transforms/makeJaxpr.js"
 import { backwardPassArgs } from "../../transforms/transpose.js"
 import { vmapFlat, moveBatchAxis } from "../../transforms/vmap.js"
+import { invarsUsed, neededCarries, pruneClosed } from "../../transforms/dce.js"
 
 export type ScanP = { jaxpr: ClosedJaxpr; num_consts: number; num_carry: number; length: number; reverse: boolean }
 
@@ -59,6 +60,7 @@ export const scanP: Primitive<ScanP> = primitive<ScanP>({
   jvp: (primals, tangents, p) => scanJvp(primals, tangents, p),
   transpose: (cts, args, p) => scanTranspose(cts, args, p),
   batch: (args, bdims, p, size) => scanBatch(args, bdims, p, size),
+  dce: (used, p) => scanDce(used, p),
 })
 
 /** Binds scan; a body closed over values (possibly tracers) gets them as leading consts. */
@@ -142,6 +144,19 @@ function scanTranspose(cts: readonly Tangent[], args: readonly (Array | Undefine
   range(nk).forEach((i) => { if (isUndefined(carry[i])) result[nc + i] = outs[uc.length + i]! })
   ux.forEach((i, j) => { result[nc + nk + i] = outs[uc.length + nk + j]! })
   return result
+}
+
+/** Unused ys go; a carry stays if it is used or a kept output reads it; then unread consts and xs go. */
+function scanDce(used: readonly boolean[], p: ScanP) {
+  const { jaxpr, num_consts: nc, num_carry: nk } = p
+  const ys = used.slice(nk)
+  const carry = neededCarries(used.slice(0, nk), (c) => invarsUsed(jaxpr, [...c, ...ys]).slice(nc, nc + nk))
+  const keepOut = [...carry, ...ys]
+  const reads = invarsUsed(jaxpr, keepOut)
+  const keepIn = reads.map((r, i) => (i >= nc && i < nc + nk ? carry[i - nc]! : r))
+  const body = pruneClosed(jaxpr, keepIn, keepOut)
+  const params = body === jaxpr ? p : { ...p, jaxpr: body, num_consts: keepIn.slice(0, nc).filter(Boolean).length, num_carry: carry.filter(Boolean).length }
+  return { params, keepIn, keepOut }
 }
 
 function scanBatch(args: readonly Array[], bdims: readonly (number | null)[], p: ScanP, size: number): [Array[], (number | null)[]] {

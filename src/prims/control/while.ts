@@ -16,6 +16,7 @@ import { jvpJaxpr } from "../../transforms/jvp.js"
 import { range } from "../../transforms/jaxprUtil.js"
 import { traceJaxprFlat } from "../../transforms/makeJaxpr.js"
 import { vmapFlat, moveBatchAxis } from "../../transforms/vmap.js"
+import { invarsUsed, neededCarries, pruneClosed } from "../../transforms/dce.js"
 
 export type WhileP = { cond_jaxpr: ClosedJaxpr; body_jaxpr: ClosedJaxpr; cond_nconsts: number; body_nconsts: number }
 const run = (b: ClosedJaxpr, xs: readonly Array[]) => evalJaxprFlat(b.jaxpr, b.consts, xs)
@@ -46,7 +47,22 @@ export const whileP: Primitive<WhileP> = primitive<WhileP>({
     throw new NonDifferentiableError("lax.whileLoop", `reverse-mode differentiation needs a bound on the number of iterations, which a while loop (carry ${show(carry.filter((a) => !isUndefined(a)))}, tangents ${show(carry.filter(isUndefined))}) does not have. Pass { maxIterations } to lax.whileLoop (it then runs as a scan), use lax.scan / lax.forILoop, or use forward mode (jvp, jacfwd).`)
   },
   batch: (args, bdims, p, size) => whileBatch(args, bdims, p, size),
+  dce: (used, p) => whileDce(used, p),
 })
+
+/** A carry stays if it is used, the predicate reads it, or the body reads it for a kept carry. */
+function whileDce(used: readonly boolean[], p: WhileP) {
+  const { cond_jaxpr: cj, body_jaxpr: bj, cond_nconsts: cn, body_nconsts: bn } = p
+  const condReads = invarsUsed(cj, [true])
+  const carry = neededCarries(used.map((u, i) => u || condReads[cn + i]!), (c) => invarsUsed(bj, c).slice(bn))
+  const bodyReads = invarsUsed(bj, carry)
+  const condIn = [...condReads.slice(0, cn), ...carry], bodyIn = [...bodyReads.slice(0, bn), ...carry]
+  const cond = pruneClosed(cj, condIn, [true]), body = pruneClosed(bj, bodyIn, carry)
+  const params = cond === cj && body === bj ? p : {
+    ...p, cond_jaxpr: cond, body_jaxpr: body, cond_nconsts: condIn.slice(0, cn).filter(Boolean).length, body_nconsts: bodyIn.slice(0, bn).filter(Boolean).length,
+  }
+  return { params, keepIn: [...condIn.slice(0, cn), ...bodyIn.slice(0, bn), ...carry], keepOut: carry }
+}
 
 export const whileLoop = (args: readonly Array[], p: WhileP): Array[] => bind(whileP, args, p)
 
