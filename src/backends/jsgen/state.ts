@@ -31,8 +31,8 @@ export const placeholders = (n: number): string[] => ph[n] ?? Array.from({ lengt
 export class Sched {
   readonly shape: (readonly number[])[]; readonly size: number[]; readonly dtype: DType[]
   readonly uses: number[]; readonly isOut: boolean[]
-  readonly kind: number[] = []; readonly sref: Ref[] = []; readonly root: number[] = []; readonly inUses: number[] = []
-  readonly view: (MemView | null)[] = []; readonly grp: (Group | null)[] = []; readonly elems: (Ref[] | null)[] = []
+  readonly kind: number[]; readonly sref: Ref[]; readonly root: number[]; readonly inUses: number[]
+  readonly view: (MemView | null)[]; readonly grp: (Group | null)[]; readonly elems: (Ref[] | null)[]
   items: Item[] = []; readonly lits: string[] = []; readonly litValues: number[] = []
   readonly consts: { v: number; data: TypedArray }[] = []; readonly ext = new Set<number>()
   readonly fallbacks: Eqn[] = []; readonly helpers = new Set<Helper>()
@@ -46,7 +46,11 @@ export class Sched {
   constructor(readonly an: Analysis) {
     this.shape = [...an.shapes]; this.size = [...an.sizes]; this.dtype = [...an.dtypes]
     this.uses = [...an.uses]; this.isOut = [...an.isOut]
-    for (let v = 0; v < this.shape.length; v++) this.pushState(v)
+    // filled in one go (a push per var and field was a tenth of a large program's compile)
+    const n = this.shape.length
+    this.kind = new Array<number>(n).fill(UNSET); this.sref = new Array<Ref>(n).fill(0); this.inUses = new Array<number>(n).fill(0)
+    this.root = Array.from({ length: n }, (_, v) => v)
+    this.view = new Array<MemView | null>(n).fill(null); this.grp = new Array<Group | null>(n).fill(null); this.elems = new Array<Ref[] | null>(n).fill(null)
     const helpers = this.helpers
     this.ctx = { params: {}, inDtypes: [], outDtype: "float64", need(h: Helper) { helpers.add(h) } }
   }
