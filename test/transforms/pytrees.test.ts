@@ -1,8 +1,9 @@
 // Transforms over pytrees: jvp and vjp with objects and tuples, grad with hasAux and an argnums
-// tuple, linearize, hvp, and Jacobians of tree inputs and outputs (shape [...O, ...I]).
+// tuple, linearize, hvp, Jacobians of tree inputs and outputs (shape [...O, ...I]), and vmap
+// with inAxes given as a pytree prefix and outAxes as a tree.
 
 import { describe, expect, it } from "vitest"
-import { type WArray, grad, hvp, jacfwd, jacrev, jvp, linearize, np, valueAndGrad, vjp } from "wengert"
+import { type WArray, grad, hvp, jacfwd, jacrev, jvp, linearize, np, valueAndGrad, vjp, vmap } from "wengert"
 
 const arr = (x: WArray) => x.toArray()
 type Params = { w: WArray; b: WArray }
@@ -154,5 +155,30 @@ describe("Jacobians of pytrees", () => {
       expect(arr(ju)).toEqual([[3, 0], [0, 4]])
       expect(arr(jv)).toEqual([[1, 0], [0, 2]])
     }
+  })
+})
+
+describe("vmap with tree-shaped axes", () => {
+  // lanes: rows of W (axis 0) and columns of B (axis 1); the bias c is shared (null)
+  const W = np.array([[1, 2, 3], [4, 5, 6]]), B = np.array([[10, 20], [30, 40], [50, 60]]), c = np.array(0.5)
+  const f = (p: { w: WArray; c: WArray }, b: WArray) => ({ dot: np.add(np.dot(p.w, b), p.c), scaled: np.multiply(p.w, b.at(0)) })
+  const lane = (i: number) => f({ w: np.array(arr(W)[i] as number[]), c }, np.array((arr(B) as number[][]).map((r) => r[i]!)))
+
+  it("takes an object prefix per argument and a tree of outAxes", () => {
+    const out = vmap(f, { inAxes: [{ w: 0, c: null }, 1], outAxes: { dot: 0, scaled: 1 } })({ w: W, c }, B) as { dot: WArray; scaled: WArray }
+    expect(out.dot.shape).toEqual([2])
+    expect(out.scaled.shape).toEqual([3, 2]) // lanes along axis 1
+    for (const i of [0, 1]) {
+      const want = lane(i)
+      expect(out.dot.at(i).item()).toBe(want.dot.item())
+      expect((arr(out.scaled) as number[][]).map((r) => r[i])).toEqual(arr(want.scaled))
+    }
+  })
+
+  it("takes one number for a whole subtree and an outAxes prefix", () => {
+    const g = (p: { w: WArray; v: WArray }) => [np.sum(p.w), np.multiply(p.v, 2)]
+    const [s, v] = vmap(g, { inAxes: [1], outAxes: [0, 1] })({ w: np.array([[1, 2], [3, 4]]), v: np.array([[1, 2], [3, 4]]) }) as WArray[]
+    expect(arr(s!)).toEqual([4, 6]) // column sums
+    expect(arr(v!)).toEqual([[2, 4], [6, 8]])
   })
 })
