@@ -162,7 +162,7 @@ describe("vmap with tree-shaped axes", () => {
   // lanes: rows of W (axis 0) and columns of B (axis 1); the bias c is shared (null)
   const W = np.array([[1, 2, 3], [4, 5, 6]]), B = np.array([[10, 20], [30, 40], [50, 60]]), c = np.array(0.5)
   const f = (p: { w: WArray; c: WArray }, b: WArray) => ({ dot: np.add(np.dot(p.w, b), p.c), scaled: np.multiply(p.w, b.at(0)) })
-  const lane = (i: number) => f({ w: np.array(arr(W)[i] as number[]), c }, np.array((arr(B) as number[][]).map((r) => r[i]!)))
+  const lane = (i: number) => f({ w: np.array((arr(W) as number[][])[i]!), c }, np.array((arr(B) as number[][]).map((r) => r[i]!)))
 
   it("takes an object prefix per argument and a tree of outAxes", () => {
     const out = vmap(f, { inAxes: [{ w: 0, c: null }, 1], outAxes: { dot: 0, scaled: 1 } })({ w: W, c }, B) as { dot: WArray; scaled: WArray }
