@@ -82,7 +82,7 @@ describe("every error class, through the public API", () => {
     const f = (x: WArray) => lax.cond(np.greater(np.sum(x), 0), (y: WArray) => { debug.print("{}", y); return y }, (y: WArray) => y, x)
     const e = thrown(() => vmap(f)(np.ones([5, 2])))
     expect(e).toBeInstanceOf(EffectError)
-    expect(e).toMatchObject({ _tag: "EffectError", fn: "vmap of lax.cond", effect: "debug" })
+    expect(e).toMatchObject({ _tag: "EffectError", fn: "vmap of lax.cond", effect: "debug", shapes: [[5]] })
     expect(e.message).toContain("vmap of lax.cond: effect 'debug' is not supported here. The predicate (branch index) differs between lanes, i32[5]")
   })
 
@@ -136,7 +136,7 @@ describe("the .safe forms", () => {
     expect(failure(jit.safe((x: WArray) => x.item())(np.ones([])))).toMatchObject({ _tag: "ConcretizationError", fn: "Array.item", aval: "f64[]" })
     expect(failure(vmap.safe((x: WArray) => x, { inAxes: 1 })(np.ones([3])))).toMatchObject({ _tag: "InvalidArgumentError", fn: "vmap" })
     const f = (x: WArray) => lax.whileLoop((c: WArray) => np.less(c, 3), (c: WArray) => { debug.print("{}", c); return np.add(c, 1) }, x)
-    expect(failure(vmap.safe(f)(np.array([1, 2])))).toMatchObject({ _tag: "EffectError", fn: "vmap of lax.whileLoop", effect: "debug" })
+    expect(failure(vmap.safe(f)(np.array([1, 2])))).toMatchObject({ _tag: "EffectError", fn: "vmap of lax.whileLoop", effect: "debug", shapes: [[2], []] })
     const cb = makeJaxpr((x: WArray) => { debug.callback(() => {}, x); return x })(1)
     expect(failure(ir.encode.safe(cb))).toMatchObject({ _tag: "InvalidArgumentError", fn: "ir.encode" })
   })

@@ -50,10 +50,10 @@ export class NonDifferentiableError extends Error {
   }
 }
 
-/** An effectful equation met a transform that has no rule for its effect. */
+/** An effectful equation met a transform that has no rule for its effect; `shapes` are those involved (e.g. the batched predicate's). */
 export class EffectError extends Error {
   readonly _tag = "EffectError" as const
-  constructor(readonly fn: string, readonly effect: string, readonly hint: string) {
+  constructor(readonly fn: string, readonly effect: string, readonly hint: string, readonly shapes: readonly Shape[] = []) {
     super(`${fn}: effect '${effect}' is not supported here. ${hint}`)
     this.name = "EffectError"
   }

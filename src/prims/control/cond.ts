@@ -143,5 +143,6 @@ function refuseEffects(index: Array, branches: readonly ClosedJaxpr[]): void {
   throw new EffectError("vmap of lax.cond", effects.join(", "),
     `The predicate (branch index) differs between lanes, ${index.aval.str()}, so vmap runs all ${branches.length} branches for every lane and selects the results; ` +
     `the effects (debug.print / debug.callback) in ${which} would run for lanes that do not take it (for lax.cond, branch 0 is the false branch and 1 the true one; lax.switch, and lax.whileLoop with maxIterations when it prints, bind the same cond). ` +
-    "Compute the predicate from unbatched values so it is the same for every lane, or move the print out of the branch (print the cond's result after it), or use np.where instead of the cond.")
+    "Compute the predicate from unbatched values so it is the same for every lane, or move the print out of the branch (print the cond's result after it), or use np.where instead of the cond.",
+    [index.shape])
 }

@@ -161,7 +161,8 @@ function refuseEffects({ cond_jaxpr, body_jaxpr }: WhileP, size: number): void {
     `The predicate differs between lanes (bool[${size}], one per lane, for a carry of (${body_jaxpr.outAvals.map((a) => a.str()).join(", ")}) per lane), ` +
     `so vmap keeps running the loop until every lane is done and masks the finished lanes; the effects (debug.print / debug.callback) in its ${where.join(" and ")} ` +
     "would run again for lanes that have already finished. Make the predicate depend only on unbatched values (for example a step counter), " +
-    "use a fixed number of steps (lax.forILoop or lax.scan), or move the print out of the loop.")
+    "use a fixed number of steps (lax.forILoop or lax.scan), or move the print out of the loop.",
+    [[size], ...body_jaxpr.outAvals.map((a) => a.shape)])
 }
 
 import { ShapedArray } from "../../core/aval.js"
