@@ -9,6 +9,8 @@ import {
   TracerLeakError, type WArray, type WengertError, debug, grad, ir, jit, lax, makeJaxpr, np, valueAndGrad, vjp, vmap,
 } from "wengert"
 import { isWengertError } from "../src/core/errors.js"
+import { readFileSync } from "node:fs"
+import { APPENDIX, catalog, errorsDoc } from "../scripts/errorsCatalog.js"
 
 beforeEach(() => { vi.spyOn(console, "log").mockImplementation(() => {}) })
 afterEach(() => { vi.restoreAllMocks() })
@@ -147,5 +149,12 @@ describe("the .safe forms", () => {
     expect(() => grad.safe(bug)(1)).toThrow("a bug in f")
     expect(() => vmap.safe(bug)(np.ones([2]))).toThrow(TypeError)
     expect(() => makeJaxpr.safe(bug)(1)).toThrow(TypeError)
+  })
+})
+
+describe("docs/errors.md", () => {
+  it("lists every raise site of the source (run `npm run docs:errors` after adding or changing one)", () => {
+    const doc = readFileSync(errorsDoc, "utf8")
+    expect(doc.slice(doc.indexOf(APPENDIX))).toBe(catalog())
   })
 })

@@ -7,7 +7,7 @@ import { DtypeError, InvalidArgumentError, ShapeError } from "../core/errors.js"
 import type { ClosedJaxpr } from "../core/ir.js"
 import { cond as condPrim } from "../prims/control/cond.js"
 import { whileLoop as whilePrim } from "../prims/control/while.js"
-import { max, min, select } from "../prims/elementwise.js"
+import { max, min, ne, select } from "../prims/elementwise.js"
 import { broadcastInDim, convert } from "../prims/shape.js"
 import { evalJaxprFlat } from "../backends/interpreter/evalJaxpr.js"
 import { flattenArgs, unflatten } from "../transforms/flat.js"
@@ -15,15 +15,22 @@ import { traceJaxprFlat } from "../transforms/makeJaxpr.js"
 import { type TracedFn, traceCallback } from "./trace.js"
 import { scan } from "./scan.js"
 
-/** Traces each branch on the operands and merges their captured values into shared leading operands. */
-function traceBranches(fn: string, branches: readonly ((...ops: any[]) => unknown)[], operands: unknown[]) {
+/**
+ * Traces each branch on the operands and merges their captured values into shared leading
+ * operands. Branches must agree in output structure and types; errors name them by `label`.
+ */
+function traceBranches(fn: string, branches: readonly ((...ops: any[]) => unknown)[], operands: unknown[], label: (k: number) => string) {
   const [ops, opsDef] = flattenArgs(fn, operands)
   const avals = ops.map((o) => (o.aval.weakType ? o.aval.strengthened() : o.aval))
   const opsIn = ops.map((o) => (o.aval.weakType ? convert(o, o.dtype) : o))
   const traced: TracedFn[] = branches.map((b) => traceCallback(fn, (...args: unknown[]) => b(...(args[0] as unknown[])), [opsDef], [avals]))
+  const first = traced[0]!, show = (t: TracedFn) => t.jaxpr.outAvals.map((a) => a.str()).join(", ")
   traced.forEach((t, k) => {
-    if (t.outDef.key !== traced[0]!.outDef.key)
-      throw new ShapeError(fn, [], `branch 0 returns a tree of structure ${traced[0]!.outDef.key} but branch ${k} returns ${t.outDef.key}; every branch must return the same structure.`)
+    if (t.outDef.key !== first.outDef.key)
+      throw new ShapeError(fn, [], `${label(0)} returns a tree of structure ${first.outDef.key} but ${label(k)} returns ${t.outDef.key}; every branch must return the same structure.`)
+    const a = t.jaxpr.outAvals, b = first.jaxpr.outAvals
+    if (a.some((x, i) => !x.equals(b[i]!)))
+      throw new ShapeError(fn, [...b.map((x) => x.shape), ...a.map((x) => x.shape)], `${label(0)} returns (${show(first)}) but ${label(k)} returns (${show(t)}); every branch must return the same types.`)
   })
   const consts = traced.flatMap((t) => t.consts)
   const offsets = traced.map((_, k) => traced.slice(0, k).reduce((s, t) => s + t.consts.length, 0))
@@ -50,10 +57,9 @@ export function cond(pred: unknown, trueFn: (...ops: any[]) => any, falseFn: (..
   const p = asArray(pred, "lax.cond")
   if (p.ndim !== 0) throw new ShapeError("lax.cond", [p.shape], "the predicate must be a scalar; for elementwise choices use np.where.")
   const index = convert(p.dtype === "bool" ? p : convertToBool(p), "int32")
-  const { jaxprs, args, outDef } = traceBranches("lax.cond", [falseFn, trueFn], operands)
+  const { jaxprs, args, outDef } = traceBranches("lax.cond", [falseFn, trueFn], operands, (k) => (k === 0 ? "the false branch" : "the true branch"))
   return unflatten(outDef, condPrim(index, args, jaxprs))
 }
-import { ne } from "../prims/elementwise.js"
 const convertToBool = (p: Array): Array => ne(p, NdArray.scalar(0, p.dtype))
 
 /**
@@ -73,7 +79,7 @@ export function switch_(index: unknown, branches: readonly ((...ops: any[]) => a
   const i = convert(asArray(index, "lax.switch"), "int32")
   if (i.ndim !== 0) throw new ShapeError("lax.switch", [i.shape], "the index must be a scalar.")
   const clamped = min(max(i, NdArray.scalar(0, "int32")), NdArray.scalar(branches.length - 1, "int32"))
-  const { jaxprs, args, outDef } = traceBranches("lax.switch", branches, operands)
+  const { jaxprs, args, outDef } = traceBranches("lax.switch", branches, operands, (k) => `branch ${k}`)
   return unflatten(outDef, condPrim(clamped, args, jaxprs))
 }
 

@@ -120,8 +120,10 @@ describe("lax.cond", () => {
   })
 
   it("rejects branches of different types or structures and a non-scalar predicate", () => {
-    throwsTagged(() => lax.cond(true, (a: WArray) => a, () => np.array([1, 2]), 1), "ShapeError", "lax.cond", "f64[2]", "f64[]")
-    throwsTagged(() => lax.cond(true, (a: WArray) => [a, a], (a: WArray) => a, 1), "ShapeError", "lax.cond", "structure")
+    throwsTagged(() => lax.cond(true, (a: WArray) => a, () => np.array([1, 2]), 1), "ShapeError", "lax.cond",
+      "the false branch returns (f64[2]) but the true branch returns (f64[])")
+    throwsTagged(() => lax.cond(true, (a: WArray) => [a, a], (a: WArray) => a, 1), "ShapeError", "lax.cond", "structure", "the false branch", "the true branch")
+    throwsTagged(() => lax.switch(0, [(a: WArray) => a, (a: WArray) => a, () => np.ones([3])], 1), "ShapeError", "lax.switch", "branch 0 returns (f64[]) but branch 2 returns (f64[3])")
     throwsTagged(() => lax.cond(true, () => np.array(1, { dtype: "float32" }), (a: WArray) => a, np.array(2)), "ShapeError", "lax.cond", "f32[]")
     throwsTagged(() => lax.cond(np.array([true, false]), (a: WArray) => a, (a: WArray) => a, 1), "ShapeError", "lax.cond", "[2]", "np.where")
   })
