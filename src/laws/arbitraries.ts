@@ -1,7 +1,9 @@
 // fast-check arbitraries for shapes and arrays, built by composition (fc.array, .map, .chain)
-// so failures shrink to small shapes and simple values. fast-check is an optional peer
-// dependency: it is loaded here when installed, and only these functions need it, so the
-// rest of `wengert/laws` (checkGrads, ...) and the root package work without it.
+// so failures shrink to small shapes and simple values. fast-check is an optional dependency:
+// it is loaded on the first call of one of these functions, synchronously through Node's
+// require, so the package has no top-level await (it can then be required from CommonJS and
+// transpiled by tsx), and the rest of `wengert/laws` and the root package work without it.
+// Arbitraries of this instance mix freely with the user's own `import fc from "fast-check"`.
 
 import type { Arbitrary } from "fast-check"
 import { type Array, NdArray } from "../core/array.js"
@@ -10,10 +12,20 @@ import { InvalidArgumentError } from "../core/errors.js"
 import { sizeOf } from "../core/shape.js"
 
 type FastCheck = typeof import("fast-check")
-const loaded: FastCheck | null = await import("fast-check").then((m) => m as FastCheck, () => null)
+type NodeModule = { createRequire(from: string): (id: string) => unknown }
+let loaded: FastCheck | null | undefined
+
+function load(): FastCheck | null {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    const mod = proc?.getBuiltinModule?.("node:module") as NodeModule | undefined
+    return mod ? (mod.createRequire(import.meta.url)("fast-check") as FastCheck) : null
+  } catch { return null }
+}
 
 function fastCheck(fn: string): FastCheck {
-  if (!loaded) throw new InvalidArgumentError(fn, "fast-check is not installed; add it to your dev dependencies (npm i -D fast-check) to use the law arbitraries.")
+  loaded ??= load()
+  if (!loaded) throw new InvalidArgumentError(fn, "fast-check could not be loaded: add it to your dev dependencies (npm i -D fast-check); the law arbitraries load it with Node's require (Node 20.16 or later).")
   return loaded
 }
 
