@@ -30,7 +30,7 @@ console.log([
   line("namespaces", namespaces),
   line("functions", functions),
   line("classes", classes),
-  "Try: grad(np.sin)(0).item()   makeJaxpr((x) => np.sin(x))(np.zeros([3]))   .help   .exit",
+  "Try: grad(np.sin)(0).item()   .jaxpr grad(np.sin), 0.5   .help   .exit",
 ].join("\n"))
 
 const server = repl.start({ prompt: "wengert> ", useGlobal: true, writer, ignoreUndefined: true })
@@ -42,3 +42,20 @@ for (const n of names) {
 }
 // history across sessions for people at a terminal (not for piped input, e.g. the tests)
 if (process.stdin.isTTY) server.setupHistory(process.env["NODE_REPL_HISTORY"] || join(homedir(), ".wengert_repl_history"), () => {})
+
+// `.jaxpr f, x, ...`: the jaxpr of f at example arguments, as makeJaxpr(f)(x, ...) prints it
+server.defineCommand("jaxpr", {
+  help: "Print the jaxpr of a function at example arguments: .jaxpr f, x[, y, ...]",
+  action(text: string) {
+    this.clearBufferedCommand()
+    server.eval(`[${text}]`, server.context, "repl", (err, value) => {
+      try {
+        if (err) throw err
+        const [f, ...args] = value as [unknown, ...unknown[]]
+        if (typeof f !== "function") throw new TypeError(".jaxpr needs a function first: .jaxpr f, x[, y, ...]")
+        console.log(wengert.makeJaxpr(f as (...xs: unknown[]) => unknown)(...args).toString())
+      } catch (e) { console.log(e instanceof Error ? `${e.name}: ${e.message}` : String(e)) }
+      this.displayPrompt()
+    })
+  },
+})

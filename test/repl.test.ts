@@ -62,6 +62,8 @@ describe("npm run repl", () => {
       "y.sum().item()",
       "makeJaxpr(np.cos)(np.zeros([2]))",
       "np.add(np.ones([2]), np.ones([3]))",
+      ".jaxpr grad(np.sin), 0.5",
+      ".jaxpr 3",
       "'still alive'",
     ])
     const out = `stdout:\n${s.stdout}\nstderr:\n${s.stderr}`
@@ -69,6 +71,8 @@ describe("npm run repl", () => {
     expect(s.stdout, out).toMatch(/> 6\n/)
     expect(s.stdout, out).toContain("{ lambda ; a:f64[2]. let\n    b:f64[2] = cos a\n  in (b,) }")
     expect(s.stdout + s.stderr, out).toContain("ShapeError")
+    expect(s.stdout, out).toContain("{ lambda ; a:f64[]. let\n    b:f64[] = sin a\n    c:f64[] = cos a\n    d:f64[] = mul 1.0 c\n  in (d,) }")
+    expect(s.stdout, out).toContain("TypeError: .jaxpr needs a function first")
     expect(s.stdout, out).toContain("'still alive'")
   }, 40_000)
 })
