@@ -76,6 +76,9 @@ const structural: [string, Op][] = [
   ["unit", (x) => lax.reshape(lax.sin(lax.reshape(lax.neg(x), [1, ...x.shape, 1])), x.shape)],
   ["padFused", (x, _y, c) => (x.ndim === 0 ? x
     : lax.slice(lax.pad(lax.neg(x), c % 3, x.shape.map((_, i) => [i === 0 ? 1 : 0, i === 0 ? 0 : 1, 0] as [number, number, number])), x.shape.map(() => 0), x.shape))],
+  // a full reduction, a scalar op on it (still a pending sink when it is read), broadcast back
+  // by a rank-0 operand (the log-softmax shape: x - log Σ exp x)
+  ["sinkScalar", (x, _y, c) => lax.sub(x, [lax.log1p, lax.tanh, lax.neg][c % 3]!(lax.abs(lax.reduceSum(x, full(x)))))],
   ["concat", (x) => (x.ndim === 0 ? x : lax.slice(lax.concatenate([x, lax.neg(x)], 0), x.shape.map(() => 0), x.shape))],
 ]
 const OPS: [string, Op][] = [

@@ -1,10 +1,11 @@
 // Control flow the code generator runs as JS loops over compiled bodies: scans over array
 // carries (forward, reverse, with consts, pass-through carries and rows, zero length, nested),
-// while loops and conds with array carries and outputs. Every result is compared with the
-// interpreter bit for bit, and the stats say the equation did not go through its impl.
+// while loops and conds with array carries and outputs; and calls (checkpoint, customJvp,
+// customVjp) scheduled in place. Every result is compared with the interpreter bit for bit,
+// and the stats say the equation did not go through its impl.
 
 import { describe, expect, it, vi } from "vitest"
-import { type WArray, debug, evalJaxpr, grad, jit, makeJaxpr, np } from "wengert"
+import { type WArray, checkpoint, customJvp, customVjp, debug, evalJaxpr, grad, jit, makeJaxpr, np } from "wengert"
 import * as lax from "../../src/lax/index.js"
 import { compileJaxpr } from "../../src/backends/jsgen/compile.js"
 import { expectSame } from "./jsgenSame.js"
@@ -105,5 +106,38 @@ describe("jsgen control flow over array carries", () => {
       jit(f)(np.zeros([2]))
       expect(lines).toEqual(["s=1", "s=5", "s=9"])
     } finally { spy.mockRestore() }
+  })
+})
+
+describe("jsgen calls scheduled in place", () => {
+  const x = vec(6, 4)
+  const inner = checkpoint((y: A) => [np.sin(np.multiply(y, y)), y])
+  const softplus = customJvp(function softplus(y: A) { return np.log1p(np.exp(y)) }, {
+    jvp: ([y]: A[], [t]: A[]) => [np.log1p(np.exp(y!)), np.multiply(t!, np.divide(1, np.add(1, np.exp(np.negative(y!)))))],
+  })
+  const lse = customVjp(function logSumExp(y: A) { const m = np.max(y); return np.add(m, np.log(np.sum(np.exp(np.subtract(y, m))))) }, {
+    fwd: (y: A) => { const m = np.max(y), l = np.add(m, np.log(np.sum(np.exp(np.subtract(y, m))))); return [l, [y, l]] },
+    bwd: ([y, l]: [A, A], ct: A) => [np.multiply(ct, np.exp(np.subtract(y, l)))],
+  })
+  // the same checkpointed function twice, a pass-through output, custom rules around it
+  const f = (y: A) => {
+    const [a, same] = inner(y) as A[]
+    const [b] = inner(np.cos(a!)) as A[]
+    return np.add(np.add(np.sum(softplus(np.multiply(b!, same!))), lse(a!)), np.sum(np.multiply(same!, 0.5)))
+  }
+
+  it("checkpoint, customJvp and customVjp are fused with the code around them, in value and gradient", () => {
+    for (const g of [f, grad(f), (y: A) => [f(y), lse(y), softplus(y)]]) {
+      const stats = sameAsInterpreter(g as (y: A) => unknown, x)
+      expect(stats.fallbacks).toEqual([])
+    }
+  })
+
+  it("a checkpointed step inside a compiled scan body", () => {
+    const step = checkpoint((c: A, r: A) => np.tanh(np.add(np.multiply(c, 0.9), r)))
+    const loss = (c0: A) => np.sum((lax.scan((c: A, r: A) => { const n = step(c, r) as A; return [n, np.sum(n)] }, c0, mat(5, 6, 9)) as A[])[0]!)
+    const stats = sameAsInterpreter(grad(loss), x)
+    expect(stats.fallbacks).toEqual([])
+    expect(stats.loops).toContain("scan")
   })
 })

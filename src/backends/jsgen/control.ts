@@ -1,8 +1,9 @@
-// Control flow as JS loops: a scan whose carries and per-step rows are scalars (lax.forILoop,
-// a scalar recurrence, and the forward and reverse scans of its gradient) is scheduled inline:
-// its body's equations become items of a block that runs once per step, carries live in
-// block-scoped lets, rows are read from and written to stacked buffers. Other scans (array
-// carries) run through their impl.
+// Sub-jaxprs scheduled in place. A scan whose carries and per-step rows are scalars
+// (lax.forILoop, a scalar recurrence, and the forward and reverse scans of its gradient) is
+// inlined: its body's equations become items of a block that runs once per step, carries
+// live in block-scoped lets, rows are read from and written to stacked buffers (other scans
+// run as loops over a compiled body, controlRunners.ts). A call (remat, custom_jvp_call,
+// custom_vjp_call) has its body's equations scheduled where it stands, fused with the rest.
 
 import type { Atom, Eqn } from "../../core/ir.js"
 import { ClosedJaxpr, Literal } from "../../core/ir.js"
@@ -82,5 +83,27 @@ export function inlineScan(S: Sched, e: Eqn, run: (eqns: readonly Eqn[]) => void
   })
   const xs = xsViews.map((view, k) => ({ inVar: inVars[nc + nk + k]!, view }))
   S.items.push({ k: "scan", loop: { length: L, reverse, carries, xs, ys, body: items, reads: [...reads] } })
+  return true
+}
+
+/** Schedules a call's body in place: its invars alias the equation's inputs, its outputs become the equation's. */
+export function inlineCall(S: Sched, e: Eqn, closed: unknown, inputs: readonly number[], run: (eqns: readonly Eqn[]) => void): boolean {
+  if (!(closed instanceof ClosedJaxpr) || closed.consts.length !== 0 || closed.jaxpr.constvars.length !== 0) return false
+  const j = closed.jaxpr
+  if (j.invars.length !== inputs.length || j.outvars.length !== e.outputs.length || inputs.some((k) => !isInt(k) || k >= e.inputs.length)) return false
+  if (j.invars.some((v, i) => !v.aval.equals(e.inputs[inputs[i]!]!.aval)) || j.outvars.some((a, i) => !a.aval.equals(e.outputs[i]!.aval))) return false
+  const an = analyze(closed)
+  const all = [...j.invars]
+  for (const q of an.eqns) for (const o of q.outputs) all.push(o)
+  for (const v of all) {
+    const i = an.id(v), h = S.hidden(an.shapes[i]!, an.dtypes[i]!)
+    S.uses[h] = an.uses[i]! // outvar appearances included: aliasing an output to one consumes it
+    S.extra.set(v, h)
+  }
+  // each input this equation reads once is consumed by the alias of its invar (or by nothing)
+  e.inputs.forEach((a, k) => { if (!inputs.includes(k) && !(a instanceof Literal)) S.uses[S.idOf(a)]!-- })
+  j.invars.forEach((v, i) => S.aliasTo(S.vid(v), e.inputs[inputs[i]!]!))
+  run(an.eqns)
+  e.outputs.forEach((o, i) => S.aliasTo(S.vid(o), j.outvars[i]!))
   return true
 }

@@ -17,7 +17,7 @@ import { ints } from "./text.js"
 import { contiguousStrides, squeeze } from "./loops.js"
 import { BUF, FUSED, SCALAR, SINK, SMALL, SPLAT, SVEC, Sched, VIEW, copyRule } from "./state.js"
 import { foldScalars, simplify, smallElem, smallKernel, smallReduce, smallView } from "./small.js"
-import { inlineScan } from "./control.js"
+import { inlineCall, inlineScan } from "./control.js"
 
 export { BUF } from "./state.js"
 export type OutSpec = { lit: number; dtype: DType } | { sc: Ref } | { buf: number }
@@ -268,7 +268,8 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
     if (S.size[v] === 1 && S.uses[v]! > 0) S.asScalar(v, S.read(v, 0))
   }
 
-  const run = (eqns: readonly Eqn[]): void => {
+  /** Schedules equations; at the end of a program or loop body (`close`) its open groups are flushed. */
+  const run = (eqns: readonly Eqn[], close = true): void => {
     for (const e of eqns) {
       const rule: Rule | undefined = e.effects.length ? undefined : ruleFor(e.prim)
       let done = false
@@ -282,11 +283,12 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
             done = (e.prim.name === "pad" && fusedPad(e)) || (e.prim.name === "dot_general" && outerProduct(e)) || kernelEqn(e, rule.plan)
             break
           case "scan": done = inlineScan(S, e, run); break
+          case "call": { const b = rule.body(e.params, e.inputs.length); done = inlineCall(S, e, b.closed, b.inputs, (q) => run(q, false)); break }
         }
       }
       if (!done) fallback(e)
     }
-    for (const g of [...S.open.values()]) S.flush(g)
+    if (close) for (const g of [...S.open.values()]) S.flush(g)
   }
   run(an.eqns)
 

@@ -12,6 +12,8 @@ import type { AliasRule, ElemCtx, ElemRule, ReduceRule, Rule, Strided, ViewRule 
 import { int, ints, isDtype, num } from "./text.js"
 import { kernelRules } from "./kernels.js"
 import { scanP } from "../../prims/control/scan.js"
+import { rematP } from "../../prims/remat.js"
+import { customJvpCallP, customVjpCallP } from "../../prims/custom.js"
 
 const table = new Map<Primitive, Rule>()
 
@@ -148,6 +150,17 @@ table.set(ew.stopGradientP, alias)
 
 for (const [p, r] of kernelRules) table.set(p, r)
 table.set(scanP, { kind: "scan" })
+// calls: remat and the custom-rule primitives evaluate their primal body (its first inputs, for
+// custom_vjp_call past the fwd rule's consts)
+const range = (lo: number, hi: number) => Array.from({ length: Math.max(0, hi - lo) }, (_, i) => lo + i)
+table.set(rematP, { kind: "call", body: (p, n) => ({ closed: p["jaxpr"], inputs: range(0, n) }) })
+table.set(customJvpCallP, { kind: "call", body: (p, n) => ({ closed: p["call"], inputs: range(0, n) }) })
+table.set(customVjpCallP, {
+  kind: "call", body: (p, n) => {
+    const c = Number(p["num_call_consts"]), f = Number(p["num_fwd_consts"])
+    return { closed: p["call"], inputs: [...range(0, c), ...range(c + f, n)] }
+  },
+})
 
 /** The code-generation rule of a primitive, or undefined when it falls back to `impl`. */
 export const ruleFor = (p: Primitive): Rule | undefined => table.get(p)

@@ -106,7 +106,10 @@ export class Sched {
   }
   scalarRef(a: Atom): Ref { return a instanceof Literal ? this.lit(a.value.data[0]!) : this.sref[this.idOf(a)]! }
   asScalar(o: number, r: Ref): void { this.kind[o] = this.size[o] === 1 ? SCALAR : SPLAT; this.sref[o] = r }
-  asSvec(o: number, refs: Ref[]): void { this.kind[o] = SVEC; this.elems[o] = refs }
+  asSvec(o: number, refs: Ref[]): void {
+    if (this.size[o] === 1) return this.asScalar(o, refs[0]!) // one element is a scalar: it broadcasts
+    this.kind[o] = SVEC; this.elems[o] = refs
+  }
   identity(v: number): MemView { return { base: v, off: 0, strides: contiguousStrides(this.shape[v]!) } }
   aliasTo(o: number, a: Atom): void {
     if (a instanceof Literal && a.value.data.length === 1) return this.asScalar(o, this.lit(a.value.data[0]!))
@@ -181,10 +184,16 @@ export class Sched {
         if (this.grp[r] !== g) throw new Error("internal: fused operand from another group")
         this.inUses[r]!++
         return { t: "tmp", v: r }
-      case SVEC: case SINK: return { t: "mem", v: r, view: squeezeView(this.materialize(r), this.shape[r]!) }
-      case VIEW: return { t: "mem", v: r, view: squeezeView(this.view[r]!, this.shape[r]!) }
-      default: return { t: "mem", v: r, view: squeezeView(this.identity(r), this.shape[r]!) }
+      case SVEC: case SINK: return this.memOperand(r, this.materialize(r), g)
+      case VIEW: return this.memOperand(r, this.view[r]!, g)
+      default: return this.memOperand(r, this.identity(r), g)
     }
+  }
+  /** A buffer operand indexed by the group's axes; a one-element array broadcasts (zero strides). */
+  private memOperand(r: number, m: MemView, g: Group | null): Operand {
+    const view = squeezeView(m, this.shape[r]!)
+    if (g && view.strides.length !== g.shape.length && this.size[r] === 1) return { t: "mem", v: r, view: { ...view, strides: g.shape.map(() => 0) } }
+    return { t: "mem", v: r, view }
   }
   flushSinkInputs(e: Eqn): void {
     for (const a of e.inputs) if (!(a instanceof Literal) && this.kind[this.idOf(a)] === SINK) this.flush(this.grp[this.idOf(a)]!)

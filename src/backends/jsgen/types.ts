@@ -40,6 +40,12 @@ export interface ViewRule {
 export interface AliasRule { readonly kind: "alias" }
 /** scan: the body is scheduled inline, as a JS loop (control.ts). */
 export interface ScanRule { readonly kind: "scan" }
+/**
+ * A call of a sub-jaxpr (remat, custom_jvp_call, custom_vjp_call evaluate their primal body):
+ * its equations are scheduled in place, fused with the code around them (control.ts).
+ * `body` gives the jaxpr and, per invar, the index of the equation input it reads.
+ */
+export interface CallRule { readonly kind: "call"; body(params: Record<string, unknown>, nIn: number): { closed: unknown; inputs: readonly number[] } }
 
 /** A view of a materialized buffer var, as kernels receive their operands. */
 export interface MemView extends Strided { readonly base: number }
@@ -67,7 +73,7 @@ export interface KernelRule {
   /** Plans the kernel (materializing operands) and returns its emitter, or null to fall back. */
   plan(p: KernelPlan): ((e: EmitCtx) => string) | null
 }
-export type Rule = ElemRule | ReduceRule | ViewRule | AliasRule | KernelRule | ScanRule
+export type Rule = ElemRule | ReduceRule | ViewRule | AliasRule | KernelRule | ScanRule | CallRule
 
 // scheduled program -------------------------------------------------------------------------
 
