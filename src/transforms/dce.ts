@@ -12,10 +12,11 @@ export function dce(jaxpr: Jaxpr): Jaxpr {
   let changed = false
   for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
     let e = jaxpr.eqns[i]!
-    const usedOut = e.outputs.map((o) => used.has(o))
-    if (e.effects.length === 0 && !usedOut.includes(true)) { changed = true; continue }
+    let live = e.effects.length > 0
+    for (const o of e.outputs) if (used.has(o)) { live = true; break }
+    if (!live) { changed = true; continue }
     if (e.prim.dce) {
-      const r = e.prim.dce(usedOut, e.params)
+      const r = e.prim.dce(e.outputs.map((o) => used.has(o)), e.params)
       if (r.keepIn.includes(false) || r.keepOut.includes(false) || r.params !== e.params) {
         e = new Eqn(e.prim, e.inputs.filter((_, k) => r.keepIn[k]), e.outputs.filter((_, k) => r.keepOut[k]), r.params, e.effects)
         changed = true
