@@ -19,7 +19,8 @@ function load(): FastCheck | null {
   try {
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
     const mod = proc?.getBuiltinModule?.("node:module") as NodeModule | undefined
-    return mod ? (mod.createRequire(import.meta.url)("fast-check") as FastCheck) : null
+    const url = (import.meta as { url?: string }).url // typed by Node's types, which the build leaves out
+    return mod && url ? (mod.createRequire(url)("fast-check") as FastCheck) : null
   } catch { return null }
 }
 
