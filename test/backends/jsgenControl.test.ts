@@ -133,6 +133,14 @@ describe("jsgen calls scheduled in place", () => {
     }
   })
 
+  it("a checkpointed body too large to schedule in place runs compiled, once per call site", () => {
+    const big = checkpoint((y: A) => { let z = y; for (let i = 0; i < 150; i++) z = np.sin(np.add(z, 0.01 * i)); return z })
+    const g = grad((y: A) => np.sum(big(big(y) as A) as A))
+    const stats = sameAsInterpreter(g, x)
+    expect(stats.fallbacks).toEqual([])
+    expect(stats.loops).toContain("remat")
+  })
+
   it("a checkpointed step inside a compiled scan body", () => {
     const step = checkpoint((c: A, r: A) => np.tanh(np.add(np.multiply(c, 0.9), r)))
     const loss = (c0: A) => np.sum((lax.scan((c: A, r: A) => { const n = step(c, r) as A; return [n, np.sum(n)] }, c0, mat(5, 6, 9)) as A[])[0]!)

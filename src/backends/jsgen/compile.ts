@@ -52,7 +52,7 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
   const fallbacks = sch.fallbacks.map((e) => {
     const ins = e.inputs.map((a) => a.aval)
     // control flow runs as JS loops over compiled bodies (no interpreter per step)
-    const loop: Runner | null = controlRunner(e.prim.name, e.params, ins, (c) => compileJaxpr(c, opts))
+    const loop: Runner | null = controlRunner(e.prim.name, e.params, ins, (c) => compileShared(c, opts))
     return { e, ins, outs: e.outputs.map((o) => o.aval), loop }
   })
   const F: Fallback = (k, args) => {
@@ -155,6 +155,16 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
       fallbacks: fallbacks.filter((f) => !f.loop).map((f) => f.e.prim.name), loops: fallbacks.filter((f) => f.loop).map((f) => f.e.prim.name),
     },
   }
+}
+
+// Sub-jaxprs are often shared (one checkpointed body per call site of a nested schedule, the
+// same scan body in a forward and a recomputing pass): each compiles once per process.
+const shared = new WeakMap<ClosedJaxpr, CompiledProgram>()
+function compileShared(c: ClosedJaxpr, opts: CompileOptions): CompiledProgram {
+  if (opts.chunkWeight !== undefined || opts.reroll !== undefined) return compileJaxpr(c, opts)
+  let p = shared.get(c)
+  if (!p) { p = compileJaxpr(c); shared.set(c, p) }
+  return p
 }
 
 function filled(dtype: DType, x: number): TypedArray {

@@ -89,6 +89,8 @@ export function inlineScan(S: Sched, e: Eqn, run: (eqns: readonly Eqn[]) => void
 /** Schedules a call's body in place: its invars alias the equation's inputs, its outputs become the equation's. */
 export function inlineCall(S: Sched, e: Eqn, closed: unknown, inputs: readonly number[], run: (eqns: readonly Eqn[]) => void): boolean {
   if (!(closed instanceof ClosedJaxpr) || closed.consts.length !== 0 || closed.jaxpr.constvars.length !== 0) return false
+  // nested checkpoints share bodies: inlined, each level would copy its whole subtree
+  if (weight(closed) > INLINE_LIMIT) return false
   const j = closed.jaxpr
   if (j.invars.length !== inputs.length || j.outvars.length !== e.outputs.length || inputs.some((k) => !isInt(k) || k >= e.inputs.length)) return false
   if (j.invars.some((v, i) => !v.aval.equals(e.inputs[inputs[i]!]!.aval)) || j.outvars.some((a, i) => !a.aval.equals(e.outputs[i]!.aval))) return false
@@ -106,4 +108,25 @@ export function inlineCall(S: Sched, e: Eqn, closed: unknown, inputs: readonly n
   run(an.eqns)
   e.outputs.forEach((o, i) => S.aliasTo(S.vid(o), j.outvars[i]!))
   return true
+}
+
+/** Calls up to this many equations (sub-jaxprs included) are scheduled in place; larger ones run compiled. */
+const INLINE_LIMIT = 256
+const weights = new WeakMap<ClosedJaxpr, number>()
+/** Equations of a jaxpr, counting those of its sub-jaxprs (memoized: bodies are shared). */
+function weight(c: ClosedJaxpr): number {
+  let w = weights.get(c)
+  if (w !== undefined) return w
+  w = 0
+  for (const e of c.jaxpr.eqns) {
+    w++
+    for (const v of Object.values(e.params)) {
+      if (v instanceof ClosedJaxpr) w += weight(v)
+      else if (globalThis.Array.isArray(v)) for (const b of v) if (b instanceof ClosedJaxpr) w += weight(b)
+      if (w > INLINE_LIMIT) break
+    }
+    if (w > INLINE_LIMIT) break
+  }
+  weights.set(c, w)
+  return w
 }

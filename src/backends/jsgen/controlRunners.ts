@@ -3,6 +3,7 @@
 // predicate and branch is compiled once, with the enclosing program, and a step writes its
 // outputs in place (carries alternate between two buffers, rows of the stacked xs and ys are
 // subarray views), so a step allocates no arrays and never goes through the interpreter.
+// Calls (remat, custom rules) too large to schedule in place run their compiled body.
 
 import { type DType, type TypedArray, allocate } from "../../core/dtype.js"
 import { ClosedJaxpr } from "../../core/ir.js"
@@ -26,13 +27,31 @@ function asArray(x: number | TypedArray, dtype: DType): TypedArray {
 const owned = (outs: TypedArray[], args: readonly (number | TypedArray)[]) =>
   outs.map((o) => (args.includes(o) ? o.slice() : o))
 
-/** The runner of a control-flow equation, or null when its params are not what they should be. */
+/** The runner of a control-flow or call equation, or null when its params are not what they should be. */
 export function controlRunner(name: string, params: Record<string, unknown>, inAvals: readonly ShapedArray[], compile: Compile): Runner | null {
   switch (name) {
     case "scan": return scanRunner(params, inAvals, compile)
     case "while": return whileRunner(params, inAvals, compile)
     case "cond": return condRunner(params, inAvals, compile)
+    case "remat": return callRunner(params["jaxpr"], inAvals.map((_, i) => i), compile)
+    case "custom_jvp_call": return callRunner(params["call"], inAvals.map((_, i) => i), compile)
+    case "custom_vjp_call": {
+      const c = params["num_call_consts"], f = params["num_fwd_consts"]
+      if (!isInt(c) || !isInt(f) || c + f > inAvals.length) return null
+      return callRunner(params["call"], inAvals.map((_, i) => i).filter((i) => i < c || i >= c + f), compile)
+    }
     default: return null
+  }
+}
+
+/** A call too large to schedule in place (see inlineCall): its body compiled once, run on the inputs it reads. */
+function callRunner(body: unknown, inputs: readonly number[], compile: Compile): Runner | null {
+  if (!(body instanceof ClosedJaxpr) || body.inAvals.length !== inputs.length) return null
+  const prog = compile(body), outAvals = body.outAvals
+  return (args) => {
+    const outs = fresh(outAvals)
+    prog.runInto(inputs.map((i, k) => asArray(args[i]!, body.inAvals[k]!.dtype)), outs)
+    return outs
   }
 }
 
