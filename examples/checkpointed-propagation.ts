@@ -6,7 +6,10 @@
 // S·k (one segment's residuals): M ∝ S(N/k + k), smallest near k = √N. This example sweeps
 // k, measures the peak with ir.memoryReport and the time of the jitted gradient, fits the
 // model to the measurements and plots both (examples/out/checkpointed-propagation-*.svg).
-// A second run does the same for a beam of 250 particles (a 1,000-float state).
+// A second run does the same for a beam of 250 particles (a 1,000-float state), with the
+// residual bytes that cross from the forward to the backward pass (memoryReport's
+// residualBytes), the jitted gradient's time against k, and the binomial (revolve)
+// schedule, which keeps ⌈log₂ N⌉ states: O(S log N) memory for a few more recomputations.
 //
 //   npx tsx examples/checkpointed-propagation.ts           # N = 10^4 (about a minute)
 //   npx tsx examples/checkpointed-propagation.ts --small   # N = 10^3
@@ -17,10 +20,9 @@ import { plot, small, table, timed, writeFigure } from "./lib/svg.ts"
 const N = small ? 1000 : 10_000
 const T = 10                                  // total flight time (q/m = 1, so ω = B)
 const dt = T / N
-// A checkpointed scan splits its xs into segments, so it needs xs; rows of width 0 cost
-// no memory (an [N] array of times would add its own O(N) bytes, and its segmented
-// copies, to every k's peak and hide the S(N/k + k) law behind a constant).
-const steps = np.zeros([N, 0])
+// The loop has no per-step inputs: the scans run with xs = null and { length: N } (an [N]
+// array of times would add its own O(N) bytes to every k's peak and hide the S(N/k + k)
+// law behind a constant).
 
 // ---------------------------------------------------------------------------------------
 // The simulation. State s = [x, y, z, vx, vy, vz]; field B(x) = (bx, 0, b0 + g·x) (a dipole
@@ -45,7 +47,7 @@ function rk4(s: WArray, th: WArray): WArray {
 const s0 = np.array([0, 0, 0, 1, 0, 0.1])
 const target = np.array([0.3, -0.2, 1.1])     // where a detector saw the hit
 
-type Checkpoint = "none" | { every: number }
+type Checkpoint = "none" | "binomial" | { every: number }
 
 /**
  * Squared distance of the final position from the hit. With `rematStep`, each RK4 step
@@ -54,7 +56,7 @@ type Checkpoint = "none" | { every: number }
  */
 const loss = (how: Checkpoint, rematStep: boolean) => (th: WArray) => {
   const step = rematStep ? checkpoint(rk4) : rk4
-  const [s] = lax.scan((s: WArray) => [step(s, th), null], s0, steps, { checkpoint: how })
+  const [s] = lax.scan((s: WArray) => [step(s, th), null], s0, null, { length: N, checkpoint: how })
   return np.sum(np.square(np.slice(s, [0], [3]).sub(target)))
 }
 
@@ -79,7 +81,7 @@ console.log(`finite-difference check: max relative difference ${Math.max(...gv.m
 // ---------------------------------------------------------------------------------------
 // The sweep: peak memory (static, from the gradient's IR) and time (one jitted call) per k.
 
-interface Row { k: number; plain: number; remat: number; ms: number }
+interface Row { k: number; plain: number; remat: number; residual: number; ms: number }
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`
 
 /** The divisors of n between lo and hi, thinned to about `count` on a log scale. */
@@ -94,7 +96,8 @@ function kValues(n: number, lo: number, hi: number, count: number): number[] {
   return picked.sort((a, b) => a - b)
 }
 
-const peak = (fn: (th: WArray) => WArray, th: WArray) => ir.memoryReport(makeJaxpr(grad(fn))(th)).peakBytes
+const report = (fn: (th: WArray) => WArray, th: WArray) => ir.memoryReport(makeJaxpr(grad(fn))(th))
+const peak = (fn: (th: WArray) => WArray, th: WArray) => report(fn, th).peakBytes
 
 /** Least squares fit of M(k) = c0 + a·N/k + b·k; its minimum is at k* = √(aN/b). */
 function fitModel(n: number, ks: readonly number[], ms: readonly number[]): { c0: number; a: number; b: number; kStar: number } {
@@ -109,20 +112,27 @@ function fitModel(n: number, ks: readonly number[], ms: readonly number[]): { c0
 }
 
 function sweep(name: string, n: number, S: number, ks: readonly number[], lossOf: (how: Checkpoint, remat: boolean) => (th: WArray) => WArray, th: WArray, timeKs: readonly number[]) {
+  // the time of one jitted gradient: the second call (the first also traces and compiles)
+  const time = (how: Checkpoint, remat: boolean) => { const g = jit(grad(lossOf(how, remat))); g(th); return timed(() => g(th))[1] }
   const rows: Row[] = ks.map((k) => {
-    const plain = peak(lossOf({ every: k }, false), th), remat = peak(lossOf({ every: k }, true), th)
-    const ms = timeKs.includes(k) ? timed(() => jit(grad(lossOf({ every: k }, true)))(th))[1] : NaN
-    return { k, plain, remat, ms }
+    const plain = peak(lossOf({ every: k }, false), th), r = report(lossOf({ every: k }, true), th)
+    const ms = timeKs.includes(k) ? time({ every: k }, true) : NaN
+    return { k, plain, remat: r.peakBytes, residual: r.residualBytes, ms }
   })
+  const noneReport = report(lossOf("none", false), th)
   const none = {
-    plain: peak(lossOf("none", false), th), remat: peak(lossOf("none", true), th),
-    ms: timeKs.length ? timed(() => jit(grad(lossOf("none", false)))(th))[1] : NaN,
+    plain: noneReport.peakBytes, remat: peak(lossOf("none", true), th), residual: noneReport.residualBytes,
+    ms: timeKs.length ? time("none", false) : NaN,
   }
+  const binReport = report(lossOf("binomial", false), th)
+  const binomial = { peak: binReport.peakBytes, residual: binReport.residualBytes, ms: timeKs.length ? time("binomial", false) : NaN }
   console.log(`${name}: N = ${n} steps, state S = ${S} bytes, √N = ${Math.sqrt(n).toFixed(1)}`)
+  const msText = (t: number, note = "") => (Number.isNaN(t) ? "" : `${t.toFixed(0)} ms${note}`)
   console.log(table([
-    ["checkpoint", "peak (RK4 body)", "peak (remat body)", "S(N/k + k)", "grad time"],
-    ["none", kb(none.plain), kb(none.remat), "", Number.isNaN(none.ms) ? "" : `${none.ms.toFixed(0)} ms (RK4 body)`],
-    ...rows.map((r) => [`every ${r.k}`, kb(r.plain), kb(r.remat), kb(S * (n / r.k + r.k)), Number.isNaN(r.ms) ? "" : `${r.ms.toFixed(0)} ms`]),
+    ["checkpoint", "peak (RK4 body)", "peak (remat body)", "residuals (remat body)", "S(N/k + k)", "grad time"],
+    ["none", kb(none.plain), kb(none.remat), kb(none.residual) + " (RK4 body)", "", msText(none.ms, " (RK4 body)")],
+    ...rows.map((r) => [`every ${r.k}`, kb(r.plain), kb(r.remat), kb(r.residual), kb(S * (n / r.k + r.k)), msText(r.ms)]),
+    [`binomial (${Math.ceil(Math.log2(n))} states)`, kb(binomial.peak), "", kb(binomial.residual) + " (RK4 body)", "", msText(binomial.ms, " (RK4 body)")],
   ]))
   const fitRemat = fitModel(n, rows.map((r) => r.k), rows.map((r) => r.remat))
   const fitPlain = fitModel(n, rows.map((r) => r.k), rows.map((r) => r.plain))
@@ -130,7 +140,12 @@ function sweep(name: string, n: number, S: number, ks: readonly number[], lossOf
   console.log(`fit M = c0 + a·N/k + b·k, remat body: a = ${(fitRemat.a / S).toFixed(2)} S, b = ${(fitRemat.b / S).toFixed(2)} S, c0 = ${kb(fitRemat.c0)}: minimum k* = √(aN/b) = ${fitRemat.kStar.toFixed(1)}`)
   console.log(`fit M = c0 + a·N/k + b·k, RK4 body:   a = ${(fitPlain.a / S).toFixed(2)} S, b = ${(fitPlain.b / S).toFixed(2)} S: each step keeps ${(fitPlain.b / S).toFixed(1)}× its state, so k* = ${fitPlain.kStar.toFixed(1)} < √N`)
   console.log(`${name}: measured minimum of peak memory at k = ${best.k} (${kb(best.remat)}, ${(none.remat / best.remat).toFixed(1)}× less than no checkpointing); √N = ${Math.sqrt(n).toFixed(1)}, model k* = ${fitRemat.kStar.toFixed(1)}\n`)
-  return { rows, none, fitRemat, fitPlain, best }
+  const root = rows.reduce((a, b) => (Math.abs(Math.log(b.k / Math.sqrt(n))) < Math.abs(Math.log(a.k / Math.sqrt(n))) ? b : a))
+  console.log(`${name}: at k = ${root.k} ≈ √N the residual memory is ${(none.residual / root.residual).toFixed(0)}× less than without checkpointing` +
+    (Number.isNaN(root.ms) ? "" : ` for ${(root.ms / none.ms).toFixed(2)}× the gradient's time`) +
+    `; binomial keeps ${(none.residual / binomial.residual).toFixed(0)}× less (${(binomial.residual / S).toFixed(1)} states)` +
+    (Number.isNaN(binomial.ms) ? "" : ` for ${(binomial.ms / none.ms).toFixed(2)}× the time`) + "\n")
+  return { rows, none, binomial, fitRemat, fitPlain, best }
 }
 
 // the k grid spans 5 … N/5 around √N; every other k (every third in the small run) is timed
@@ -164,14 +179,15 @@ function beamStep(s: WArray, th: WArray): WArray {
 }
 const beamLoss = (how: Checkpoint, rematStep: boolean) => (th: WArray) => {
   const step = rematStep ? checkpoint(beamStep) : beamStep
-  const [s] = lax.scan((s: WArray) => [step(s, th), null], beam0, steps, { checkpoint: how })
+  const [s] = lax.scan((s: WArray) => [step(s, th), null], beam0, null, { length: N, checkpoint: how })
   const pos = np.slice(s, [0, 0], [2, P])
   return np.mean(np.sum(np.square(pos.sub(np.mean(pos, { axis: 1, keepdims: true }))), 0))
 }
 const beamTheta = np.array([2, 0.3])
 const [beamGrad, beamMs] = timed(() => jit(grad(beamLoss({ every: k0 }, true)))(beamTheta) as WArray)
 console.log(`beam of ${P} particles: grad of the spot size = [${Array.from(beamGrad.toTypedArray()).map((v) => v.toExponential(4)).join(", ")}] (${beamMs.toFixed(0)} ms at k = ${k0})`)
-const beam = sweep("beam (1,000-float state)", N, 4 * P * 8, ks, beamLoss, beamTheta, [])
+// timed: every other k (every third in the small run), none and binomial
+const beam = sweep("beam (1,000-float state)", N, 4 * P * 8, ks, beamLoss, beamTheta, ks.filter((_, i) => i % (small ? 3 : 2) === 0))
 
 // ---------------------------------------------------------------------------------------
 // Figures: peak memory against k with the fitted model, and the gradient's time against k.
@@ -189,7 +205,7 @@ function memoryFigure(title: string, n: number, S: number, res: ReturnType<typeo
       { label: "c0 + a N/k + b k fit", x: grid, y: model(res.fitPlain), style: "line", dashed: true, color: "#d62728" },
     ],
     vLines: [{ x: Math.sqrt(n), label: "k = √N" }],
-    hLines: [{ y: res.none.remat / 1024, label: "no checkpointing (remat body)" }],
+    hLines: [{ y: res.none.remat / 1024, label: "no checkpointing (remat body)" }, { y: res.binomial.peak / 1024, label: "binomial (RK4 body)" }],
   })
 }
 
@@ -200,10 +216,19 @@ const files = [
 const timedRows = single.rows.filter((r) => !Number.isNaN(r.ms))
 if (timedRows.length > 1)
   files.push(writeFigure("checkpointed-propagation-time.svg", plot({
-    title: `Time of the jitted gradient vs k, single particle, N = ${N}`, xLabel: "checkpoint every k steps", yLabel: "time (ms, one call incl. tracing)", logX: true,
+    title: `Time of the jitted gradient vs k, single particle, N = ${N}`, xLabel: "checkpoint every k steps", yLabel: "time (ms, second call)", logX: true,
     series: [{ label: "remat body", x: timedRows.map((r) => r.k), y: timedRows.map((r) => r.ms) }],
     yRange: [0, 1.15 * Math.max(single.none.ms, ...timedRows.map((r) => r.ms))],
     vLines: [{ x: Math.sqrt(N), label: "k = √N" }],
     hLines: [{ y: single.none.ms, label: "no checkpointing (RK4 body)" }],
+  })))
+const beamTimed = beam.rows.filter((r) => !Number.isNaN(r.ms))
+if (beamTimed.length > 1)
+  files.push(writeFigure("checkpointed-propagation-beam-time.svg", plot({
+    title: `Time of the jitted gradient vs k, 1,000-float beam, N = ${N}`, xLabel: "checkpoint every k steps", yLabel: "time (ms, second call)", logX: true,
+    series: [{ label: "remat body", x: beamTimed.map((r) => r.k), y: beamTimed.map((r) => r.ms) }],
+    yRange: [0, 1.15 * Math.max(beam.none.ms, beam.binomial.ms, ...beamTimed.map((r) => r.ms))],
+    vLines: [{ x: Math.sqrt(N), label: "k = √N" }],
+    hLines: [{ y: beam.none.ms, label: "no checkpointing" }, { y: beam.binomial.ms, label: "binomial" }],
   })))
 console.log(`Figures written to ${files.join(", ")}`)

@@ -15,7 +15,12 @@ export interface ScanOptions {
   readonly length?: number
   /** Scan from the last element to the first (ys keep their order). */
   readonly reverse?: boolean
-  /** Rematerialization of the stored per-step residuals under reverse mode. */
+  /**
+   * Rematerialization of the stored per-step residuals under reverse mode: `"none"` (the
+   * default), `{ every: k }` with 1 ≤ k ≤ N (memory ∝ S(N/k + k), least near k = √N, about
+   * one extra forward pass), `{ binomial: s }` (Griewank–Walther's optimal schedule with s
+   * stored carries, s ≥ 1) or `"binomial"` (s = ⌈log₂ N⌉: memory O(S log N)).
+   */
   readonly checkpoint?: ScanCheckpoint
 }
 
@@ -28,6 +33,8 @@ export interface ScanOptions {
  * lax.scan((c, x) => [np.add(c, x), np.add(c, x)], 0, np.array([1, 2, 3]))[1].toArray() // => [1, 3, 6]
  * ```
  * @throws {@link index!ShapeError} when the carry changes type or the xs disagree on length.
+ * @throws {@link index!InvalidArgumentError} when `checkpoint` is not one of the options above
+ * (or `{ every: k }` has k > N).
  * @category control flow
  * @since 0.1.0
  */
@@ -64,7 +71,7 @@ export function scan(f: (carry: any, x: any) => [any, any], init: unknown, xs: u
     yDef = def
     return [fixed, ys]
   }, [carryDef, xsDef], [carryAvals, xAvals])
-  const outs = opts.checkpoint && opts.checkpoint !== "none"
+  const outs = opts.checkpoint !== undefined
     ? scanCheckpointed(body, carryIn, xsFlat, length, !!opts.reverse, opts.checkpoint)
     : scanPrim([...body.consts, ...carryIn, ...xsFlat], { jaxpr: body.jaxpr, num_consts: body.consts.length, num_carry: carryIn.length, length, reverse: !!opts.reverse })
   const [, outDef] = [0, body.outDef]

@@ -3,7 +3,7 @@
 // (the `remat` / `remat_jvp` primitives in src/prims/remat.ts).
 
 import type { Array } from "../core/array.js"
-import { ClosedJaxpr, Jaxpr } from "../core/ir.js"
+import { type Atom, ClosedJaxpr, Eqn, Jaxpr, Var } from "../core/ir.js"
 import { InvalidArgumentError } from "../core/errors.js"
 import type { TreeDef } from "../core/tree.js"
 import { bind } from "../core/trace.js"
@@ -20,14 +20,20 @@ export type Policy =
   | { readonly kind: "saveOnlyNames"; readonly names: readonly string[] }
 
 /**
- * Rematerialization policies. Today `everythingSaveable` keeps every residual (no
- * recomputation) and the others save only the checkpointed function's inputs; saving dots
- * or named values selectively is planned.
+ * Rematerialization policies: what a checkpointed function may keep for the backward pass
+ * besides its inputs. `nothingSaveable` (the default) keeps only the inputs and recomputes
+ * everything; `everythingSaveable` keeps every residual (no recomputation, as without
+ * checkpoint); `dotsSaveable` keeps the outputs of `dot_general` (matmuls, dots) made by the
+ * function itself and recomputes the cheap elementwise rest; `saveOnlyNames(names)` keeps
+ * the values tagged by {@link checkpointName} with one of `names`.
  * @example
  * ```ts
- * import { policies } from "wengert"
+ * import { checkpoint, checkpointName, grad, np, policies } from "wengert"
  * policies.nothingSaveable.kind // => "nothingSaveable"
+ * const f = checkpoint((x) => np.sin(checkpointName(np.exp(x), "e")), { policy: policies.saveOnlyNames(["e"]) })
+ * grad(f)(0).item() // => 0.5403023058681398
  * ```
+ * @throws {@link index!InvalidArgumentError} from `saveOnlyNames` when `names` is not an array of strings.
  * @category transforms
  * @since 0.1.0
  */
@@ -35,25 +41,36 @@ export const policies = {
   nothingSaveable: { kind: "nothingSaveable" } as Policy,
   everythingSaveable: { kind: "everythingSaveable" } as Policy,
   dotsSaveable: { kind: "dotsSaveable" } as Policy,
-  saveOnlyNames: (names: readonly string[]): Policy => ({ kind: "saveOnlyNames", names: [...names] }),
+  saveOnlyNames: (names: readonly string[]): Policy => {
+    if (!globalThis.Array.isArray(names) || names.some((n) => typeof n !== "string"))
+      throw new InvalidArgumentError("policies.saveOnlyNames", `names must be an array of strings (the names given to checkpointName), got ${String(names)}.`)
+    return { kind: "saveOnlyNames", names: [...names] }
+  },
 }
 
 /**
  * Same value and derivatives as `f`; under reverse mode it stores no residuals from inside
- * `f` and recomputes them in the backward pass.
+ * `f` (beyond what `policy` allows, see {@link policies}) and recomputes them in the
+ * backward pass.
  * @example
  * ```ts
- * import { checkpoint, grad, np } from "wengert"
+ * import { checkpoint, grad, np, policies } from "wengert"
  * grad(checkpoint((x) => np.sin(np.sin(x))))(0).item() // => 1
+ * grad(checkpoint((x) => np.sin(np.dot(x, x)), { policy: policies.dotsSaveable }))(np.array([1, 0])).toArray()
+ * // => [1.0806046117362795, 0]
  * ```
+ * @throws {@link index!InvalidArgumentError} when `policy` is not one of {@link policies}.
  * @category transforms
  * @since 0.1.0
  */
 export function checkpoint(f: (...args: any[]) => any, opts: { policy?: Policy } = {}): (...args: any[]) => any {
   const policy = opts.policy ?? policies.nothingSaveable
   const kinds = ["nothingSaveable", "everythingSaveable", "dotsSaveable", "saveOnlyNames"]
-  if (!policy || typeof policy !== "object" || !kinds.includes((policy as { kind?: string }).kind ?? ""))
-    throw new InvalidArgumentError("checkpoint", "policy must be one of policies.nothingSaveable, everythingSaveable, dotsSaveable or saveOnlyNames([...]).")
+  const kind = policy && typeof policy === "object" ? (policy as { kind?: unknown }).kind : undefined
+  if (typeof kind !== "string" || !kinds.includes(kind))
+    throw new InvalidArgumentError("checkpoint", `unknown policy ${JSON.stringify(kind ?? policy) ?? String(policy)}; use policies.nothingSaveable, everythingSaveable, dotsSaveable or saveOnlyNames([...]).`)
+  if (policy.kind === "saveOnlyNames" && (!globalThis.Array.isArray(policy.names) || policy.names.some((n) => typeof n !== "string")))
+    throw new InvalidArgumentError("checkpoint", "a saveOnlyNames policy needs an array of names; build it with policies.saveOnlyNames([...]).")
   if (policy.kind === "everythingSaveable") return f
   return (...args: any[]) => {
     const [xs, inDef] = flattenArgs("checkpoint", args)
@@ -65,10 +82,26 @@ export function checkpoint(f: (...args: any[]) => any, opts: { policy?: Policy }
     }, xs.map((x) => x.aval))
     // constants (possibly tracers of enclosing transforms) become explicit inputs
     const j = traced.jaxpr
-    const body = new ClosedJaxpr(new Jaxpr([], [...j.constvars, ...j.invars], j.outvars, j.eqns), [])
+    const eqns = policy.kind === "saveOnlyNames" ? keepNames(j.eqns, j.outvars, policy.names) : [j.eqns, j.outvars] as const
+    const body = new ClosedJaxpr(new Jaxpr([], [...j.constvars, ...j.invars], eqns[1], eqns[0]), [])
     const outs = bind(rematP, [...(traced.consts as Array[]), ...xs], { jaxpr: body, policy: policy.kind })
     return unflatten(outDef!, outs)
   }
+}
+
+/**
+ * The equations with every `name` equation whose name is not in `names` dropped (a name is
+ * the identity): under saveOnlyNames, the remaining name equations are what may be saved.
+ */
+function keepNames(eqns: readonly Eqn[], outvars: readonly Atom[], names: readonly string[]): readonly [Eqn[], Atom[]] {
+  const alias = new Map<Var, Atom>()
+  const sub = (a: Atom): Atom => (a instanceof Var ? alias.get(a) ?? a : a)
+  const kept: Eqn[] = []
+  for (const e of eqns) {
+    if (e.prim === nameP && !names.includes((e.params as { name: string }).name)) { alias.set(e.outputs[0]!, sub(e.inputs[0]!)); continue }
+    kept.push(e.inputs.some((a) => a instanceof Var && alias.has(a)) ? new Eqn(e.prim, e.inputs.map(sub), e.outputs, e.params, e.effects) : e)
+  }
+  return [kept, outvars.map(sub)]
 }
 
 /** Alias of {@link checkpoint}. */

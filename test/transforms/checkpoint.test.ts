@@ -154,6 +154,105 @@ describe("checkpoint memory", () => {
   })
 })
 
+describe("saving policies", () => {
+  // f(x) = Σ tanh(W · sin x) with a named sin: df/dx = cos x ⊙ Wᵀ(1 − tanh²(W sin x)), by hand
+  const Wv = [[0.5, -1.2, 0.3], [0.8, 0.1, -0.7], [-0.4, 0.9, 1.1]], xv = [0.3, -0.8, 1.4]
+  const W = np.array(Wv), x = np.array(xv)
+  const f = (v: WArray) => np.sum(np.tanh(np.matmul(W, checkpointName(np.sin(v), "s"))))
+  const byHand = (): number[] => {
+    const sx = xv.map(Math.sin), h = Wv.map((r) => r.reduce((a, w, j) => a + w * sx[j]!, 0)), d = h.map((v) => 1 - Math.tanh(v) ** 2)
+    return xv.map((v, j) => Math.cos(v) * Wv.reduce((a, r, i) => a + r[j]! * d[i]!, 0))
+  }
+  /** Equations by primitive name over every distinct body of the gradient's jaxpr, and the forward remat's outputs. */
+  const anatomy = (policy: (typeof allPolicies)[number]) => {
+    const j = makeJaxpr(grad(checkpoint(f, { policy })))(x)
+    const counts: Record<string, number> = {}
+    const seen = new Set<unknown>()
+    const walk = (jx: typeof j.jaxpr) => {
+      if (seen.has(jx)) return
+      seen.add(jx)
+      for (const e of jx.eqns) {
+        counts[e.prim.name] = (counts[e.prim.name] ?? 0) + 1
+        for (const v of Object.values(e.params)) if (v && typeof v === "object" && "jaxpr" in v && "consts" in v) walk((v as typeof j).jaxpr)
+      }
+    }
+    walk(j.jaxpr)
+    const fwd = j.jaxpr.eqns.find((e) => e.prim.name === "remat")
+    return { counts, saved: fwd ? fwd.outputs.slice(1).map((o) => o.aval.str()) : [], text: j.toString() }
+  }
+
+  it("give the gradient computed by hand", () => {
+    for (const policy of allPolicies) expectClose(grad(checkpoint(f, { policy }))(x), byHand(), 1e-15, label(policy))
+  })
+
+  it("dotsSaveable keeps the matmul's output and recomputes no dot in the backward pass", () => {
+    const nothing = anatomy(policies.nothingSaveable), dots = anatomy(policies.dotsSaveable)
+    expect(nothing.saved).toEqual([]) // only the inputs cross
+    expect(dots.saved).toEqual(["f64[3]"]) // W · sin x
+    // forward dot + its transpose, and for nothingSaveable the recomputed forward dot
+    expect(nothing.counts["dot_general"]).toBe(3)
+    expect(dots.counts["dot_general"]).toBe(2)
+    // tanh' = 1 − tanh²: recomputed from the saved dot, one tanh either way; sin is recomputed by both
+    expect(dots.counts["sin"]).toBe(1)
+    expect(nothing.counts["sin"]).toBe(2)
+  })
+
+  it("saveOnlyNames keeps the named values only, and ignores other names", () => {
+    const named = anatomy(policies.saveOnlyNames(["s"])), other = anatomy(policies.saveOnlyNames(["t"]))
+    expect(named.saved).toEqual(["f64[3]"]) // sin x
+    expect(named.counts["sin"]).toBe(1) // never recomputed
+    expect(named.counts["dot_general"]).toBe(3) // the dot is recomputed from the saved sin
+    expect(other.saved).toEqual([])
+    // with no name to save it recomputes as nothingSaveable does
+    const nothing = anatomy(policies.nothingSaveable)
+    for (const p of ["sin", "cos", "tanh", "dot_general"]) expect(other.counts[p], p).toBe(nothing.counts[p])
+    expect(other.counts["sin"]).toBe(2)
+  })
+
+  it("keep fewer bytes than everythingSaveable and more than nothingSaveable in a chain of blocks", () => {
+    const S = 500
+    const Wb = np.multiply(np.eye(S), 0.9)
+    const block = (v: WArray) => np.tanh(np.matmul(Wb, np.sin(np.cos(v))))
+    const chain = (policy: (typeof allPolicies)[number]) => (v: WArray) => { for (let k = 0; k < 4; k++) v = checkpoint(block, { policy })(v); return np.sum(v) }
+    const v0 = np.multiply(np.ones([S]), 0.2)
+    const res = (p: (typeof allPolicies)[number]) => ir.memoryReport(makeJaxpr(grad(chain(p)))(v0)).residualBytes / (8 * S)
+    // per block: its input (the first block's is the function's own input, not an intermediate);
+    // dots: + the dot output; everything: the derivatives of cos, sin and tanh besides
+    expect(res(policies.nothingSaveable)).toBe(3)
+    expect(res(policies.dotsSaveable)).toBe(3 + 4)
+    expect(res(policies.everythingSaveable)).toBeGreaterThan(3 + 4)
+    for (const p of allPolicies) expectClose(grad(chain(p))(v0), grad(chain(policies.everythingSaveable))(v0), 1e-15, `${label(p)} grad`)
+  })
+})
+
+describe("residual memory of a gradient (memoryReport.residualBytes)", () => {
+  const S = 1000
+  const report = (n: number, how: Parameters<typeof scanLoss>[1]) => ir.memoryReport(makeJaxpr(grad(scanLoss(n, how)))(np.ones([S])))
+  const scanLoss = (n: number, how: "none" | "binomial" | { every: number } | { binomial: number }) => (c0: WArray) =>
+    np.sum(lax.scan((c: WArray) => [np.sin(c), null], c0, null, { length: n, checkpoint: how })[0] as WArray)
+
+  it("is the stored states: N for none, N/k for every k, s for binomial", () => {
+    for (const n of [100, 1024]) {
+      const k = Math.round(Math.sqrt(n)), s = Math.ceil(Math.log2(n))
+      expect(report(n, "none").residualBytes).toBe(n * S * 8) // cos(c) per step
+      expect(report(n, { every: k }).residualBytes).toBe(Math.floor(n / k) * S * 8)
+      expect(report(n, "binomial").residualBytes).toBe(s * S * 8)
+      expect(report(n, { binomial: 3 }).residualBytes).toBe(3 * S * 8)
+    }
+  })
+
+  it("and the peak falls as checkpointing is switched on: none > every √N > binomial", () => {
+    const n = 1024
+    const none = report(n, "none").peakBytes, every = report(n, { every: 32 }).peakBytes, bin = report(n, "binomial").peakBytes
+    expect(none).toBeGreaterThan(n * S * 8)
+    expect(none / every).toBeGreaterThan(10)
+    expect(every / bin).toBeGreaterThan(3)
+    // the every-k peak is its N/k stored carries plus one segment's k residuals (and a few arrays)
+    expect(every).toBeLessThanOrEqual((n / 32 + 32 + 6) * S * 8)
+    expect(bin).toBeLessThanOrEqual((Math.log2(n) + 6) * S * 8)
+  })
+})
+
 /** Gaussian elimination for a 3×3 system (test-local, independent of wengert). */
 function solve3(a: number[][], b: number[]): number[] {
   const m = a.map((r, i) => [...r, b[i]!])
