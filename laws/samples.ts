@@ -88,6 +88,14 @@ const selectSpec: Spec<SelC> = {
   args: ({ shape, dtype, scalars }) => tupleOf([arr(scalars[0] ? [] : shape, "bool"), arr(scalars[1] ? [] : shape, dtype), arr(scalars[2] ? [] : shape, dtype)]),
 }
 
+// check_converged: the identity on x; residuals far below tol (raising is tested in test/implicit.test.ts)
+type CheckC = { shape: number[]; dtype: DType }
+const checkConvergedSpec: Spec<CheckC> = {
+  config: (mode) => fc.record({ shape: smallShape(), dtype: dtypeArb(["float64", "float32", "int32", "uint32", "bool"], mode) }),
+  args: ({ shape, dtype }) => tupleOf([arr(shape, dtype), arr([], "float64"), arr([], "int32")]),
+  params: () => ({ tol: 1e300, fn: "implicit.rootSolve" }),
+}
+
 type PowC = { shape: number[]; dtype: DType; y: number }
 const integerPowSpec: Spec<PowC> = {
   config: (mode) => fc.record({ shape: smallShape(), dtype: dtypeArb(acceptedDtypes(prim("integer_pow"), 1, { y: 2 }), mode), y: fc.integer({ min: -3, max: 4 }) }),
@@ -302,6 +310,7 @@ export const samples: Record<string, Spec> = {
   scan: scanSpec,
   custom_jvp_call: customJvpSpec,
   linear_solve: linearSolveSpec,
+  check_converged: checkConvergedSpec,
   custom_vjp_call: { ...customVjpSpec, refuses: { forward: "forward mode of a function with a custom VJP is a NonDifferentiableError (SPEC); its VJP is checked against central differences" } },
 }
 

@@ -5,7 +5,8 @@
 // forward iterations (its jaxpr does not grow with them); and the error paths.
 
 import { describe, expect, it } from "vitest"
-import { type WArray, grad, hessian, implicit, jacfwd, jacrev, jit, jvp, lax, makeJaxpr, np, vmap } from "wengert"
+import { type WArray, evalJaxpr, grad, hessian, implicit, jacfwd, jacrev, jit, jvp, lax, makeJaxpr, np, vmap } from "wengert"
+import { compileJaxpr } from "../src/backends/jsgen/compile.js"
 
 const vals = (x: WArray): number[] => Array.from(x.toTypedArray() as ArrayLike<number>)
 
@@ -254,18 +255,129 @@ describe("implicit.rootSolve: a linear system A·x = θ", () => {
   })
 
   // F(x, p) = [s, 2s] with s = x₀ + x₁ − p: ∂F/∂x = [[1, 1], [2, 2]] is singular. The adjoint
-  // system is consistent here, so CG finds one of its solutions and the gradient of x₀ + x₁ is the
-  // true 1; the dense and GMRES solves break down and the residual check must say so.
+  // system is consistent here, so CG and GMRES (Krylov methods, which stay in the range) find
+  // one of its solutions and the gradient of x₀ + x₁ is the true 1; the dense LU solve breaks
+  // down and the residual check must say so.
   it("a singular ∂F/∂x gives a typed error naming implicit.rootSolve", () => {
     const L = (solver: "dense" | "cg" | "gmres") => grad((p: WArray) => np.sum(implicit.rootSolve(Fs, p, np.zeros([2]), { forward, solver }) as WArray))
-    for (const solver of ["dense", "gmres"] as const)
-      throwsTagged(() => L(solver)(2), "InvalidArgumentError", "implicit.rootSolve", "did not converge")
+    throwsTagged(() => L("dense")(2), "InvalidArgumentError", "implicit.rootSolve", "did not converge")
     expectClose(L("cg")(2), [1], 1e-12, "cg on the consistent singular adjoint system")
+    expectClose(L("gmres")(2), [1], 1e-12, "gmres on the consistent singular adjoint system")
   })
 
   it("rejects an unknown solver and a forward that is not a function", () => {
     throwsTagged(() => implicit.rootSolve((x: WArray, p: WArray) => np.subtract(x, p), 1, 0, { solver: "lu" as never }), "InvalidArgumentError", "implicit.rootSolve", "lu")
     throwsTagged(() => implicit.fixedPoint((x: WArray) => x, 1, 0, { forward: 3 as never }), "InvalidArgumentError", "implicit.fixedPoint", "forward")
+  })
+})
+
+describe("a solve that does not converge", () => {
+  // x² + θ = 0 has no real root for θ > 0: Newton wanders (it returned −1.89 silently before)
+  const noRoot = (t: WArray | number) => implicit.rootSolve((x: WArray, p: WArray) => np.add(np.square(x), p), t, 0.5) as WArray
+  const fragments = ["implicit.rootSolve", "did not converge", "max|F(x)|", "after 100 iterations", "forwardMaxIter"]
+
+  it("raises a typed error naming implicit.rootSolve, the residual, the iterations and what to do", () => {
+    throwsTagged(() => noRoot(1), "InvalidArgumentError", ...fragments)
+    let e: Error | undefined
+    try { noRoot(1) } catch (x) { e = x as Error }
+    expect(e!.message).toMatch(/max\|F\(x\)\| = \d\.\d\de[+-]\d+ > forwardTol 1e-10/)
+    // the same equation with a root is fine
+    expectClose(noRoot(-4), 2, 1e-15, "root of x² − 4 from 0.5")
+  })
+
+  it("raises under jit, grad, jit(grad), jvp and vmap (a single failing lane is enough)", () => {
+    throwsTagged(() => jit(noRoot)(1), "InvalidArgumentError", ...fragments)
+    throwsTagged(() => grad(noRoot)(1), "InvalidArgumentError", ...fragments)
+    throwsTagged(() => jit(grad(noRoot))(1), "InvalidArgumentError", ...fragments)
+    throwsTagged(() => jvp(noRoot, [1], [1]), "InvalidArgumentError", ...fragments)
+    throwsTagged(() => vmap(noRoot)(np.array([-4, 1, -9])), "InvalidArgumentError", ...fragments)
+    throwsTagged(() => jit(vmap(grad(noRoot)))(np.array([-4, 1])), "InvalidArgumentError", ...fragments)
+    expectClose(vmap(noRoot)(np.array([-4, -9])), [2, 3], 1e-15, "vmap where every lane has a root")
+  })
+
+  it("raises for fixedPoint when the iteration stops short, with the iteration count", () => {
+    const fp = (a: WArray | number, forwardMaxIter: number) =>
+      implicit.fixedPoint((x: WArray, p: WArray) => np.cos(np.multiply(p, x)), a, 0.5, { forwardMaxIter }) as WArray
+    throwsTagged(() => fp(0.7, 3), "InvalidArgumentError", "implicit.fixedPoint", "did not converge", "max|T(x) − x|", "after 3 iterations")
+    throwsTagged(() => jit(grad((a: WArray) => fp(a, 3)))(0.7), "InvalidArgumentError", "implicit.fixedPoint", "after 3 iterations")
+    // a diverging iteration overflows to NaN and says so
+    throwsTagged(() => implicit.fixedPoint((x: WArray, p: WArray) => np.add(np.multiply(x, x), p), 1, 0.5), "InvalidArgumentError", "implicit.fixedPoint", "NaN")
+    expectClose(fp(0.7, 1000), fp(0.7, 100), 0, "a bound that suffices changes nothing")
+  })
+
+  it("checks a forward solver of the user's at its result", () => {
+    const short = (f: (x: WArray) => WArray, x: WArray) => np.subtract(x, f(x)) // one step of x ← x − F(x)
+    throwsTagged(() => implicit.rootSolve((x: WArray, p: WArray) => np.subtract(np.power(x, 3), p), 8, 1, { forward: short }),
+      "InvalidArgumentError", "implicit.rootSolve", "the forward solver you passed did not converge", "forwardTol")
+    throwsTagged(() => grad((a: WArray) => implicit.fixedPoint((x: WArray, p: WArray) => np.cos(np.multiply(p, x)), a, 0.5, { forward: (T: (x: WArray) => WArray, x: WArray) => T(x) }) as WArray)(0.7),
+      "InvalidArgumentError", "implicit.fixedPoint", "the forward solver you passed")
+    expectClose(implicit.rootSolve((x: WArray, p: WArray) => np.subtract(np.power(x, 3), p), 8, 1, { forward: short, forwardTol: 1000 }) as WArray, [8], 0, "a loose forwardTol accepts it")
+  })
+
+  it("raises when the adjoint solve does not converge (GMRES stopped after one step, eager and under jit)", () => {
+    const A = np.array([[4, 1, 0.5], [1.5, 3, 0.2], [0.5, -0.7, 2]])
+    const L = (solver: "gmres" | "cg") => (t: WArray) => np.sum(implicit.rootSolve((x: WArray, p: WArray) => np.subtract(np.matmul(A, x), p), t, np.zeros([3]), { solver, maxIter: 1 }) as WArray)
+    for (const solver of ["gmres", "cg"] as const) {
+      throwsTagged(() => grad(L(solver))(np.array([1, -2, 0.5])), "InvalidArgumentError", "implicit.rootSolve", "linear solve", "did not converge", "raise maxIter")
+      throwsTagged(() => jit(grad(L(solver)))(np.array([1, -2, 0.5])), "InvalidArgumentError", "implicit.rootSolve", "did not converge")
+    }
+  })
+
+  it("defaults forwardTol to what float32 can reach (1e-5), so float32 solves converge", () => {
+    const f32 = (a: WArray) => implicit.rootSolve((x: WArray, p: WArray) => np.subtract(np.power(x, 3), p), a, np.array(1).astype("float32")) as WArray
+    for (const solver of ["dense", "gmres"] as const) {
+      const g = grad((a: WArray) => implicit.rootSolve((x: WArray, p: WArray) => np.subtract(np.power(x, 3), p), a, np.array(1).astype("float32"), { solver }) as WArray)(np.array(2).astype("float32"))
+      expect(g.dtype).toBe("float32")
+      expectClose(g, 2 ** (-2 / 3) / 3, 1e-6, `float32 ${solver}`)
+    }
+    expectClose(f32(np.array(2).astype("float32")), Math.cbrt(2), 1e-6, "float32 root")
+    throwsTagged(() => implicit.rootSolve((x: WArray, p: WArray) => np.add(np.square(x), p), np.array(1).astype("float32"), np.array(0.5).astype("float32")),
+      "InvalidArgumentError", "implicit.rootSolve", "forwardTol 0.00001")
+  })
+
+  it("rejects bad tolerances and iteration bounds", () => {
+    for (const opts of [{ forwardTol: -1 }, { forwardMaxIter: 1.5 }, { tol: 0 }, { maxIter: -3 }, { tol: NaN }])
+      throwsTagged(() => implicit.rootSolve((x: WArray, p: WArray) => np.subtract(x, p), 1, 0, opts), "InvalidArgumentError", "implicit.rootSolve", Object.keys(opts)[0]!)
+  })
+})
+
+describe("implicit jaxprs", () => {
+  const loss = (solver: "dense" | "cg" | "gmres") => (t: WArray) =>
+    np.sum(implicit.rootSolve((x: WArray, p: WArray) => np.subtract(np.add(np.power(x, 3), np.multiply(p, x)), 1), t, np.ones([2]), { solver }) as WArray)
+
+  // the convergence check is a pure primitive (check_converged), not a debug callback: no
+  // effect reaches the jaxpr, so vmap of cond/while around a solve and DCE treat it as any value
+  it("carry no effects, also differentiated, batched and inside lax.cond", () => {
+    const t = np.array([0.5, 2]), ts = np.array([[0.5, 2], [1, 7]])
+    for (const solver of ["dense", "cg", "gmres"] as const) {
+      expect(makeJaxpr(loss(solver))(t).jaxpr.effects, solver).toEqual([])
+      expect(makeJaxpr(grad(loss(solver)))(t).jaxpr.effects, solver).toEqual([])
+      expect(makeJaxpr(vmap(grad(loss(solver))))(ts).jaxpr.effects, solver).toEqual([])
+    }
+    const branchy = (t: WArray) => lax.cond(np.greater(np.sum(t), 3), loss("gmres"), (u: WArray) => np.sum(u), t)
+    expect(makeJaxpr(vmap(branchy))(ts).jaxpr.effects).toEqual([])
+    expectClose(vmap(branchy)(ts), [2.5, vals(loss("gmres")(np.array([1, 7])))[0]!], 1e-14, "vmap of cond")
+  })
+})
+
+describe("implicit solves under jit", () => {
+  const A = np.array([[4, 1, 0.5], [1.5, 3, 0.2], [0.5, -0.7, 2]])
+  const L = (opts: Parameters<typeof implicit.rootSolve>[3]) => (t: WArray) =>
+    np.sum(implicit.rootSolve((x: WArray, p: WArray) => np.subtract(np.add(np.matmul(A, x), np.multiply(0.1, np.tanh(x))), p), t, np.zeros([3]), opts) as WArray)
+
+  it("compile the adjoint linear_solve and the forward while loops (no interpreter per step), with the interpreter's numbers", () => {
+    for (const solver of ["dense", "gmres"] as const) { // A is not symmetric: no CG
+      const closed = makeJaxpr(grad(L({ solver })))(np.array([1, -2, 0.5]))
+      const compiled = compileJaxpr(closed)
+      expect(compiled.stats.loops, solver).toContain("linear_solve")
+      expect(compiled.stats.fallbacks, solver).not.toContain("linear_solve")
+      expectClose(compiled.run([np.array([1, -2, 0.5])])[0]!, evalJaxpr(closed, np.array([1, -2, 0.5]))[0]!, 1e-13, solver)
+    }
+  })
+
+  it("raise from the compiled residual check of the adjoint solve", () => {
+    const closed = makeJaxpr(grad(L({ solver: "gmres", maxIter: 1 })))(np.array([1, -2, 0.5]))
+    throwsTagged(() => compileJaxpr(closed).run([np.array([1, -2, 0.5])]), "InvalidArgumentError", "implicit.rootSolve", "linear solve", "did not converge")
   })
 })
 

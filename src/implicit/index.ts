@@ -7,59 +7,101 @@ import { InvalidArgumentError } from "../core/errors.js"
 import * as np from "../numpy/index.js"
 import { namedRoot } from "../lax/linearSolve.js"
 import { whileLoop } from "../lax/control.js"
+import { type CheckConvergedP, checkConverged } from "../prims/checkConverged.js"
 import { jacfwd } from "../transforms/jacobian.js"
+import { jvp } from "../transforms/jvp.js"
 import { ravel } from "./ravel.js"
-import { type SolverOptions, linearSolver, residualBound } from "./solvers.js"
+import { type SolverOptions, checkMethod, linearSolver, residualBound, solveVec } from "./solvers.js"
 
 export type { LinearSolver, SolverOptions } from "./solvers.js"
 
 export interface ImplicitOptions extends SolverOptions {
-  /** Tolerance of the forward iteration (default 1e-10, on the update's norm). */
+  /** Tolerance of the forward solve on the residual, max|F(x)| (fixedPoint: max|T(x) − x|); default 1e-10 (float32: 1e-5). */
   readonly forwardTol?: number
-  /** Most forward iterations (default 100). */
+  /** Most forward iterations (default 100 for rootSolve, 1000 for fixedPoint). */
   readonly forwardMaxIter?: number
   /** A forward solver of your own: (f, x0) -> x with f(x) = 0 (rootSolve) or x = T(x) (fixedPoint). */
   readonly forward?: (f: (x: any) => any, x0: any) => any
 }
 
-/** Iterates `step` from x0 until the update is below tol, as a lax.whileLoop (works under jit). */
-function iterate(name: string, step: (v: Array) => Array, x0: Array, tol: number, maxIter: number): Array {
-  const [x] = whileLoop(
-    ([, err, i]: Array[]) => np.logicalAnd(np.greater(err, tol), np.less(i, maxIter)),
-    ([v, , i]: Array[]) => { const nv = step(v); return [nv, np.max(np.abs(np.subtract(nv, v))), np.add(i, 1)] },
-    [x0, np.array(Infinity), np.array(0, { dtype: "int32" })])
-  void name
-  return x
+type Checked = CheckConvergedP["fn"]
+/** forwardTol, by default 1e-10 (1e-5 for float32 unknowns, whose residuals stop near 1e-7·|F|'s terms). */
+const tolFor = (forwardTol: number | undefined, x: Array): number => forwardTol ?? (x.dtype === "float32" ? 1e-5 : 1e-10)
+const maxAbs = (v: Array): Array => (v.size === 0 ? np.array(0) : np.max(np.abs(v)))
+
+/**
+ * Iterates v ← step(v, f(v)) from x0 until both the residual max|f(v)| and the last update
+ * are at most tol (f the residual; the extra step takes Newton to machine precision), as a
+ * lax.whileLoop (works under jit), then checks that it got there: a NaN or a residual still
+ * above tol after maxIter steps raises, under every transform (check_converged).
+ */
+function iterate(fn: Checked, step: (v: Array, f: Array) => Array, f: (v: Array) => Array, x0: Array, forwardTol: number | undefined, maxIter: number): Array {
+  const f0 = f(x0), tol = tolFor(forwardTol, x0)
+  // a fixed-point step moves x by its residual: the update's size is the last residual's
+  const picard = fn === "implicit.fixedPoint"
+  const [x, , err, , i] = whileLoop(
+    ([, , err, upd, i]: Array[]) => np.logicalAnd(np.logicalOr(np.greater(err, tol), np.greater(upd, tol)), np.less(i, maxIter)),
+    ([v, fv, err, , i]: Array[]) => {
+      const nv = step(v, fv), nf = f(nv)
+      return [nv, nf, maxAbs(nf), picard ? err : maxAbs(np.subtract(nv, v)), np.add(i, 1)]
+    },
+    [x0, f0, maxAbs(f0), np.array(Infinity), np.array(0, { dtype: "int32" })])
+  return checkConverged(x, err, i, { tol, fn })
+}
+
+/** A forward solver of the user's, checked at its result (one more residual evaluation). */
+function checkedForward(fn: Checked, forward: (f: (x: any) => any, x0: any) => any, forwardTol: number | undefined) {
+  // f (the residual F(·, θ), or T(·, θ) − x) reaches the parameters as the custom rule's arguments
+  return (f: (x: any) => any, start: unknown) => {
+    const x = forward(f, start), r = ravel(fn, x)
+    return r.unravel(checkConverged(r.vec, maxAbs(ravel(fn, f(x)).vec), np.array(-1, { dtype: "int32" }), { tol: tolFor(forwardTol, r.vec), fn }))
+  }
 }
 
 function check(name: string, opts: ImplicitOptions): void {
   if (opts.forward !== undefined && typeof opts.forward !== "function") throw new InvalidArgumentError(name, "forward must be a function (f, x0) => x.")
+  checkMethod(name, opts)
+  for (const k of ["forwardTol", "forwardMaxIter"] as const) {
+    const v = opts[k]
+    if (v !== undefined && !(typeof v === "number" && v >= 0 && (k === "forwardTol" ? v < Infinity : Number.isInteger(v))))
+      throw new InvalidArgumentError(name, `${k} must be a non-negative ${k === "forwardTol" ? "number" : "integer"}, got ${String(v)}.`)
+  }
 }
 
 /**
  * The root x of F(x, params) = 0 near x0 (Newton's method by default), differentiable in
  * params to any order by the implicit function theorem: dx = −(∂F/∂x)⁻¹ ∂F/∂params · dparams.
- * The theorem needs ∂F/∂x invertible at the root.
+ * The theorem needs ∂F/∂x invertible at the root. With `solver: "cg"` or `"gmres"` Newton is
+ * matrix-free (Newton–Krylov: each step's linear system is solved by that method from
+ * Jacobian-vector products), as is the adjoint solve.
  * @example
  * ```ts
  * import { implicit, grad, np } from "wengert"
  * const cubeRoot = (a) => implicit.rootSolve((x, p) => np.subtract(np.power(x, 3), p), a, 1)
  * grad(cubeRoot)(8).item() // => 0.08333333333333333
  * ```
- * @throws {@link index!InvalidArgumentError} when the adjoint solve does not converge.
+ * @throws {@link index!InvalidArgumentError} when the forward solve does not reach max|F(x)| ≤
+ * `forwardTol` within `forwardMaxIter` steps (also under jit, grad and vmap: any lane), when a
+ * `forward` solver of yours returns a point that far from a root, when the adjoint solve does
+ * not converge, or for a bad option.
  * @category implicit
  * @since 0.1.0
  */
 export function rootSolve(F: (x: any, params: any) => any, params: unknown, x0: unknown, opts: ImplicitOptions = {}): any {
   const name = "implicit.rootSolve"
   check(name, opts)
+  const method = checkMethod(name, opts), tol = opts.forwardTol
+  // Newton's method; with solver "cg" or "gmres" matrix-free (Newton–Krylov: each step solves
+  // ∂F/∂x·d = F(x) to 10⁻⁶ relative by that method, from Jacobian-vector products)
   const newton = (f: (x: any) => any, start: unknown) => {
     const r = ravel(name, start)
     const fv = (v: Array) => ravel(name, f(r.unravel(v))).vec
-    const step = (v: Array) => np.subtract(v, np.linalg.solve(jacfwd(fv)(v), fv(v)))
-    return r.unravel(iterate(name, step, r.vec, opts.forwardTol ?? 1e-10, opts.forwardMaxIter ?? 100))
+    const step = (v: Array, f0: Array) => np.subtract(v, method === "dense" ? np.linalg.solve(jacfwd(fv)(v), f0)
+      : solveVec(method, (d: Array) => jvp(fv, [v], [d])[1] as Array, f0, 1e-6, opts.maxIter))
+    return r.unravel(iterate(name, step, fv, r.vec, tol, opts.forwardMaxIter ?? 100))
   }
-  return namedRoot(name, (x) => F(x, params), x0, opts.forward ?? newton, linearSolver(name, opts), residualBound(opts))
+  const forward = opts.forward ? checkedForward(name, opts.forward, tol) : newton
+  return namedRoot(name, (x) => F(x, params), x0, forward, linearSolver(name, opts), residualBound(opts))
 }
 
 /**
@@ -71,7 +113,10 @@ export function rootSolve(F: (x: any, params: any) => any, params: unknown, x0: 
  * const fp = (a) => implicit.fixedPoint((x, p) => np.add(np.multiply(0.5, x), p), a, 0)
  * grad(fp)(1).item() // => 2
  * ```
- * @throws {@link index!InvalidArgumentError} when the adjoint solve does not converge.
+ * @throws {@link index!InvalidArgumentError} when the iteration does not reach
+ * max|T(x) − x| ≤ `forwardTol` within `forwardMaxIter` steps (also under jit, grad and vmap),
+ * when a `forward` solver of yours stops short of that, when the adjoint solve does not
+ * converge, or for a bad option.
  * @category implicit
  * @since 0.1.0
  */
@@ -82,12 +127,15 @@ export function fixedPoint(T: (x: any, params: any) => any, params: unknown, x0:
     const rx = ravel(name, x)
     return rx.unravel(np.subtract(ravel(name, T(x, params)).vec, rx.vec))
   }
+  const tol = opts.forwardTol
   const picard = (f: (x: any) => any, start: unknown) => {
     const r = ravel(name, start)
     // f(x) = T(x) − x, so x + f(x) = T(x)
-    const step = (v: Array) => np.add(v, ravel(name, f(r.unravel(v))).vec)
-    return r.unravel(iterate(name, step, r.vec, opts.forwardTol ?? 1e-10, opts.forwardMaxIter ?? 1000))
+    const step = (v: Array, fv: Array) => np.add(v, fv)
+    return r.unravel(iterate(name, step, (v) => ravel(name, f(r.unravel(v))).vec, r.vec, tol, opts.forwardMaxIter ?? 1000))
   }
-  const forward = opts.forward ? (f: (x: any) => any, start: unknown) => opts.forward!((x: any) => { const r = ravel(name, x); return r.unravel(np.add(r.vec, ravel(name, f(x)).vec)) }, start) : picard
+  const forward = opts.forward
+    ? checkedForward(name, (f, start) => opts.forward!((x: any) => { const r = ravel(name, x); return r.unravel(np.add(r.vec, ravel(name, f(x)).vec)) }, start), tol)
+    : picard
   return namedRoot(name, residual, x0, forward, linearSolver(name, opts), residualBound(opts))
 }

@@ -1,11 +1,14 @@
-// Linear solvers for the adjoint systems of implicit differentiation, all written with
-// traceable operations so they run under jit and the transforms: dense (Jacobian + LU),
-// conjugate gradients (symmetric positive definite systems) and GMRES (general systems).
+// Linear solvers for implicit differentiation (the adjoint systems, and Newton's steps in
+// rootSolve), all written with traceable operations so they run under jit and the
+// transforms: dense (Jacobian + LU), conjugate gradients (symmetric positive definite
+// systems) and restarted GMRES (general systems), the iterative ones stopping at `tol`.
 
 import type { Array } from "../core/array.js"
 import { InvalidArgumentError } from "../core/errors.js"
 import * as np from "../numpy/index.js"
 import { jacfwd } from "../transforms/jacobian.js"
+import { whileLoop } from "../lax/control.js"
+import { convert } from "../prims/shape.js"
 import { ravel } from "./ravel.js"
 
 export type LinearSolver = "dense" | "cg" | "gmres"
@@ -14,63 +17,115 @@ type Fn = (x: any) => any
 
 /** Solves g(x) = y for a linear g over pytrees, with the chosen method. */
 export function linearSolver(name: string, opts: SolverOptions): (g: Fn, y: any) => any {
-  const method = opts.solver ?? "dense"
-  if (!["dense", "cg", "gmres"].includes(method))
-    throw new InvalidArgumentError(name, `solver must be "dense", "cg" or "gmres", got ${JSON.stringify(method)}.`)
+  const method = checkMethod(name, opts)
   return (g, y) => {
     const r = ravel(name, y)
     const mv = (v: Array): Array => ravel(name, g(r.unravel(v))).vec
-    const maxIter = opts.maxIter ?? Math.max(10, 2 * r.size)
-    const x = method === "dense" ? np.linalg.solve(jacfwd(mv)(np.zerosLike(r.vec)), r.vec)
-      : method === "cg" ? cg(mv, r.vec, maxIter) : gmres(mv, r.vec, Math.min(maxIter, r.size))
-    return r.unravel(x)
+    return r.unravel(solveVec(method, mv, r.vec, opts.tol ?? 1e-10, opts.maxIter))
   }
 }
 
-/** Conjugate gradients, a fixed number of steps (exact for SPD systems after n steps). */
-function cg(mv: (v: Array) => Array, b: Array, iters: number): Array {
-  let x = np.zerosLike(b), r = b, p = b
-  let rs = np.sum(np.multiply(r, r))
-  for (let k = 0; k < iters; k++) {
-    const ap = mv(p)
-    const pap = np.sum(np.multiply(p, ap))
-    const alpha = np.where(np.greater(pap, 0), np.divide(rs, np.where(np.greater(pap, 0), pap, 1)), 0)
-    x = np.add(x, np.multiply(alpha, p))
-    r = np.subtract(r, np.multiply(alpha, ap))
-    const rsNew = np.sum(np.multiply(r, r))
-    const beta = np.where(np.greater(rs, 0), np.divide(rsNew, np.where(np.greater(rs, 0), rs, 1)), 0)
-    p = np.add(r, np.multiply(beta, p))
-    rs = rsNew
+/** The solver named in opts (default "dense"), after checking it, `tol` and `maxIter`. */
+export function checkMethod(name: string, opts: SolverOptions): LinearSolver {
+  const method = opts.solver ?? "dense"
+  if (!["dense", "cg", "gmres"].includes(method))
+    throw new InvalidArgumentError(name, `solver must be "dense", "cg" or "gmres", got ${JSON.stringify(method)}.`)
+  for (const k of ["tol", "maxIter"] as const) {
+    const v = opts[k]
+    if (v !== undefined && !(typeof v === "number" && v > 0 && (k === "tol" ? v < Infinity : Number.isInteger(v))))
+      throw new InvalidArgumentError(name, `${k} must be a positive ${k === "tol" ? "number" : "integer"}, got ${String(v)}.`)
   }
+  return method
+}
+
+/** x with mv(x) = b for a vector b: dense LU of the Jacobian of mv, or CG / GMRES stopping at |b − A x| ≤ tol·|b|. */
+export function solveVec(method: LinearSolver, mv: (v: Array) => Array, b: Array, tol: number, maxIter?: number): Array {
+  const n = b.size
+  if (n === 0) return b
+  if (method === "dense") return np.linalg.solve(jacfwd(mv)(np.zerosLike(b)), b)
+  const iters = maxIter ?? Math.max(10, 2 * n)
+  if (method === "cg") return cg(mv, b, tol, iters)
+  // GMRES works in float64 (its masks and rotations are float64); the matvec sees b's dtype
+  const dt = b.dtype, wide = (v: Array) => (v.dtype === "float64" ? v : convert(v, "float64"))
+  const x = gmres((v) => wide(mv(dt === "float64" ? v : convert(v, dt))), wide(b), tol, iters, Math.min(n, iters, RESTART))
+  return dt === "float64" ? x : convert(x, dt)
+}
+
+const RESTART = 20
+const dot = (a: Array, b: Array): Array => np.sum(np.multiply(a, b))
+const nrm = (a: Array): Array => np.sqrt(dot(a, a))
+/** a / b, with 0 where b is 0 (breakdown: the Krylov space is exhausted) */
+const safeDiv = (a: Array, b: Array): Array => np.divide(a, np.where(np.equal(b, 0), 1, b))
+const int = (v: number): Array => np.array(v, { dtype: "int32" })
+
+/** Conjugate gradients (symmetric positive definite systems) until |r| ≤ tol·|b| or maxIter steps, as a lax.whileLoop. */
+function cg(mv: (v: Array) => Array, b: Array, tol: number, maxIter: number): Array {
+  const bound = np.multiply(tol, nrm(b))
+  const [x] = whileLoop(
+    ([, , , rs, k]: Array[]) => np.logicalAnd(np.greater(np.sqrt(rs), bound), np.less(k, maxIter)),
+    ([x, r, p, rs, k]: Array[]) => {
+      const ap = mv(p), alpha = safeDiv(rs, dot(p, ap))
+      const r2 = np.subtract(r, np.multiply(alpha, ap)), rs2 = dot(r2, r2)
+      return [np.add(x, np.multiply(alpha, p)), r2, np.add(r2, np.multiply(safeDiv(rs2, rs), p)), rs2, np.add(k, 1)]
+    },
+    [np.zerosLike(b), b, b, dot(b, b), int(0)])
   return x
 }
 
-/** GMRES with m Arnoldi steps (modified Gram–Schmidt) and a least-squares solve of the Hessenberg system. */
-function gmres(mv: (v: Array) => Array, b: Array, m: number): Array {
-  const beta = np.linalg.norm(b)
-  const safe = (s: Array) => np.where(np.greater(s, 1e-300), s, 1)
-  const V: Array[] = [np.divide(b, safe(beta))]
-  const H: Array[][] = []
-  for (let j = 0; j < m; j++) {
-    let w = mv(V[j]!)
-    const col: Array[] = []
-    for (let i = 0; i <= j; i++) {
-      const h = np.sum(np.multiply(w, V[i]!))
-      col.push(h)
-      w = np.subtract(w, np.multiply(h, V[i]!))
-    }
-    const hn = np.linalg.norm(w)
-    col.push(hn)
-    H.push(col)
-    V.push(np.divide(w, safe(hn)))
+/**
+ * Restarted GMRES(m): Arnoldi with classical Gram–Schmidt applied twice (two matrix products
+ * per step, not j small ones) and the Hessenberg matrix reduced by Givens rotations as it
+ * grows, accumulated in an (m+1)×(m+1) orthogonal Q, so |Q β e₁| past row j is the residual
+ * at no extra matvec. Steps stop at |r| ≤ tol·|b|; a cycle of m steps ends by solving the
+ * triangular system R y = g, then restarts from the true residual. Fixed shapes throughout (rows are written
+ * through one-hot masks), so it runs as two nested lax.whileLoops under jit and vmap.
+ */
+function gmres(mv: (v: Array) => Array, b: Array, tol: number, maxIter: number, m: number): Array {
+  const bound = np.multiply(tol, nrm(b))
+  const rowIds = np.arange(m + 1), colIds = np.arange(m)
+  const onehot = (ids: Array, j: Array | number) => convert(np.equal(ids, j), "float64")
+  const cycle = (x: Array, k0: Array): [Array, Array] => {
+    const r0 = np.subtract(b, mv(x)), beta = nrm(r0), e0 = onehot(rowIds, 0)
+    const v0 = safeDiv(r0, beta), V0 = np.outer(e0, v0)
+    // carry: the basis V (rows past j zero) and its newest row v, the rotations Q, R = Q·H and
+    // the residual |g[j]| where g = Q·βe₁ = β·(column 0 of Q)
+    const [V, , Q, R, , j, k] = whileLoop(
+      ([, , , , res, j, k]: Array[]) => np.logicalAnd(np.logicalAnd(np.less(j, m), np.less(k, maxIter)), np.greater(res, bound)),
+      ([V, v, Q, R, , j, k]: Array[]) => {
+        const ej = onehot(rowIds, j), ej1 = onehot(rowIds, np.add(j, 1))
+        let w = mv(v)
+        let h = np.matmul(V, w)
+        w = np.subtract(w, np.matmul(h, V))
+        const h2 = np.matmul(V, w)
+        w = np.subtract(w, np.matmul(h2, V))
+        h = np.add(h, h2)
+        const hn = nrm(w), vn = safeDiv(w, hn)
+        // the new Hessenberg column, rotated by the previous rotations; then the rotation (c, s)
+        // of rows j, j+1 that zeroes its subdiagonal: the column becomes (…, ρ, 0, …)
+        const col = np.matmul(Q, np.add(h, np.multiply(hn, ej1)))
+        const a = dot(ej, col), sub = dot(ej1, col), rho = np.sqrt(np.add(np.multiply(a, a), np.multiply(sub, sub)))
+        const c = np.where(np.equal(rho, 0), 1, safeDiv(a, rho)), s = safeDiv(sub, rho)
+        const R2 = np.add(R, np.outer(np.add(np.multiply(col, np.subtract(1, np.add(ej, ej1))), np.multiply(rho, ej)), onehot(colIds, j)))
+        // Q ← G·Q: row j ← c·row j + s·row j+1, row j+1 ← −s·row j + c·row j+1
+        const qj = np.matmul(ej, Q), qj1 = np.matmul(ej1, Q)
+        const Q2 = np.add(Q, np.add(np.outer(ej, np.subtract(np.add(np.multiply(c, qj), np.multiply(s, qj1)), qj)),
+          np.outer(ej1, np.subtract(np.subtract(np.multiply(c, qj1), np.multiply(s, qj)), qj1))))
+        const res = np.multiply(beta, np.abs(dot(ej1, np.matmul(Q2, e0))))
+        return [np.add(V, np.outer(ej1, vn)), vn, Q2, R2, res, np.add(j, 1), np.add(k, 1)]
+      },
+      [V0, v0, np.eye(m + 1), np.zeros([m + 1, m]), beta, int(0), k0])
+    // y = R⁻¹ g on the j columns used (unused columns get a unit diagonal and a zero right-hand side)
+    const used = convert(np.less(colIds, j), "float64")
+    const Rm = np.add(np.slice(R, [0, 0], [m, m]), np.multiply(np.eye(m), np.subtract(1, used)))
+    const g = np.multiply(beta, np.slice(np.matmul(Q, e0), [0], [m]))
+    const y = np.linalg.solve(Rm, np.multiply(used, g))
+    return [np.add(x, np.matmul(y, np.slice(V, [0, 0], [m, b.size]))), k]
   }
-  // Hessenberg matrix (m+1) x m, least squares min |β e1 − H y| via normal equations
-  const rows = globalThis.Array.from({ length: m + 1 }, (_, i: number) => np.stack(globalThis.Array.from({ length: m }, (_, j: number) => (i <= j + 1 ? H[j]![i]! : np.zerosLike(beta))), 0))
-  const Hm = np.stack(rows, 0)
-  const e1 = np.concatenate([np.reshape(beta, [1]), np.zeros([m])], 0)
-  const Ht = np.transpose(Hm)
-  const y = np.linalg.solve(np.matmul(Ht, Hm), np.matmul(Ht, e1))
-  return np.matmul(np.transpose(np.stack(V.slice(0, m), 0)), y)
+  const [x] = whileLoop(
+    ([, res, k]: Array[]) => np.logicalAnd(np.greater(res, bound), np.less(k, maxIter)),
+    ([x, , k]: Array[]) => { const [x2, k2] = cycle(x, k); return [x2, nrm(np.subtract(b, mv(x2))), k2] },
+    [np.zerosLike(b), nrm(b), int(0)])
+  return x
 }
 
 /** The residual bound the adjoint solve is checked against (relative to |b|). */

@@ -12,6 +12,7 @@ import { asArray } from "../core/convert.js"
 import { type TreeDef, flatten, treedefLeafCount, unflatten } from "../core/tree.js"
 import { evalJaxprFlat } from "../backends/interpreter/evalJaxpr.js"
 import { traceJaxprFlat } from "../transforms/makeJaxpr.js"
+import { checkedFns } from "../prims/checkConverged.js"
 
 /** The version of the JSON form this library writes and reads. */
 export const VERSION = 1
@@ -122,7 +123,7 @@ export interface EqnInfo { readonly params: Record<string, unknown>; readonly in
 
 export interface Param {
   /** What kind of value it is (for readers and for the fuzzers in test/ir). */
-  readonly kind: "nat" | "int" | "bool" | "enum" | "string" | "nats" | "shape" | "padding" | "number" | "jaxpr" | "jaxpr?" | "jaxprs" | "avals" | "tree" | "function"
+  readonly kind: "nat" | "int" | "bool" | "enum" | "string" | "nats" | "shape" | "padding" | "number" | "number?" | "jaxpr" | "jaxpr?" | "jaxprs" | "avals" | "tree" | "function"
   /** The allowed values of an enum. */
   readonly values?: readonly string[]
   /** The JSON form. */
@@ -225,6 +226,13 @@ const scalar: Param = {
   json: NumberJson,
   encode: (v) => (typeof v === "number" ? numberToJson(v) : fail("expected a number")),
   decode: (j) => numberFromJson(j),
+}
+
+const numberOrNull: Param = {
+  kind: "number?",
+  json: Schema.NullOr(NumberJson),
+  encode: (v) => (v === null || v === undefined ? null : typeof v === "number" ? numberToJson(v) : fail("expected a number or null")),
+  decode: (j) => (j === null ? null : numberFromJson(j)),
 }
 
 const jaxpr: Param = {
@@ -501,15 +509,17 @@ const table: Record<string, PrimSchema> = {
       && sameAll(as.slice(p.num_res), p.in_avals) ? null : "out_def, res_def and in_def must match out_avals, num_res and in_avals"),
   },
   linear_solve: {
-    params: { matvec: jaxpr, solve: jaxpr, transpose_solve: jaxprOrNull, num_matvec: nat(), num_solve: nat(), num_transpose: nat(), name: str(MAX_NAME) },
+    params: { matvec: jaxpr, solve: jaxpr, transpose_solve: jaxprOrNull, num_matvec: nat(), num_solve: nat(), num_transpose: nat(), name: str(MAX_NAME), check: numberOrNull },
     arity: (p) => p.num_matvec + p.num_solve + p.num_transpose + p.solve.inAvals.length - p.num_solve,
     check: (as, p) => {
       const a = p.num_matvec, b = a + p.num_solve, c = b + p.num_transpose, rhs = as.slice(c)
       const ok = (j: ClosedJaxpr | null, lo: number, hi: number) => j === null || sameAll(j.inAvals, [...as.slice(lo, hi), ...rhs])
       if (p.num_solve > p.solve.inAvals.length || !ok(p.matvec, 0, a) || !ok(p.solve, a, b) || !ok(p.transpose_solve, b, c)) return "the matvec, solve and transpose_solve jaxprs must take their consts and then b"
+      if (p.check !== null && !(p.check >= 0)) return "check must be null or a non-negative number"
       return p.transpose_solve === null && p.num_transpose !== 0 ? "num_transpose must be 0 without transpose_solve" : null
     },
   },
+  check_converged: entry(3, { tol: scalar, fn: oneOf(checkedFns) }, (_, p) => (p.tol >= 0 && p.tol < Infinity ? null : "tol must be a finite non-negative number")),
   random_split: entry(1, { count: nat(MAX_ELEMENTS) }),
   random_bits: entry(1, { shape }),
   random_uniform: entry(3, { shape, dtype: dtype(floatDtypes) }),

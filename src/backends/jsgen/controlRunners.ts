@@ -7,6 +7,8 @@
 
 import { type DType, type TypedArray, allocate } from "../../core/dtype.js"
 import { ClosedJaxpr } from "../../core/ir.js"
+import { NdArray } from "../../core/array.js"
+import { lookupPrimitive } from "../../core/primitive.js"
 import type { ShapedArray } from "../../core/aval.js"
 
 /** A compiled sub-program run on caller-owned arrays: reads `ins`, writes every `outs[j]`. */
@@ -35,6 +37,7 @@ export function controlRunner(name: string, params: Record<string, unknown>, inA
     case "cond": return condRunner(params, inAvals, compile)
     case "remat": return callRunner(params["jaxpr"], inAvals.map((_, i) => i), compile)
     case "custom_jvp_call": return callRunner(params["call"], inAvals.map((_, i) => i), compile)
+    case "linear_solve": return linearSolveRunner(params, inAvals, compile)
     case "custom_vjp_call": {
       const c = params["num_call_consts"], f = params["num_fwd_consts"]
       if (!isInt(c) || !isInt(f) || c + f > inAvals.length) return null
@@ -52,6 +55,36 @@ function callRunner(body: unknown, inputs: readonly number[], compile: Compile):
     const outs = fresh(outAvals)
     prog.runInto(inputs.map((i, k) => asArray(args[i]!, body.inAvals[k]!.dtype)), outs)
     return outs
+  }
+}
+
+/**
+ * linear_solve: its solve jaxpr compiled (an iterative solver's loop runs compiled), and
+ * when the params ask for it the residual |A x − b| ≤ check·max(1, |b|) computed by the
+ * compiled matvec; a failing check reruns the primitive's impl, which raises its error.
+ */
+function linearSolveRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[], compile: Compile): Runner | null {
+  const { matvec, solve, num_matvec: a, num_solve: ns, num_transpose: nt, check } = p
+  if (!(matvec instanceof ClosedJaxpr) || !(solve instanceof ClosedJaxpr) || !isInt(a) || !isInt(ns) || !isInt(nt)) return null
+  const c = a + ns + nt, nb = inAvals.length - c
+  if (nb < 0 || solve.inAvals.length !== ns + nb || matvec.inAvals.length !== a + nb || solve.outAvals.length !== nb) return null
+  if (check !== null && check !== undefined && typeof check !== "number") return null
+  const s = compile(solve), mv = typeof check === "number" ? compile(matvec) : null
+  return (args) => {
+    const arr = args.map((x, i) => asArray(x, inAvals[i]!.dtype))
+    const rhs = arr.slice(c), x = fresh(solve.outAvals)
+    s.runInto([...arr.slice(a, a + ns), ...rhs], x)
+    if (mv) {
+      const ax = fresh(matvec.outAvals)
+      mv.runInto([...arr.slice(0, a), ...x], ax)
+      let res = 0, scale = 1
+      ax.forEach((v, i) => { const bd = rhs[i]!; for (let k = 0; k < v.length; k++) { res = Math.max(res, Math.abs(v[k]! - bd[k]!)); scale = Math.max(scale, Math.abs(bd[k]!)) } })
+      if (!(res <= check! * scale)) {
+        const prim = lookupPrimitive("linear_solve")!
+        prim.impl(arr.map((d, i) => new NdArray(d, inAvals[i]!.shape, inAvals[i]!.dtype, inAvals[i]!.weakType)), p)
+      }
+    }
+    return owned(x, args)
   }
 }
 
