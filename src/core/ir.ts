@@ -53,6 +53,53 @@ export class Jaxpr {
   toString(): string { return printJaxpr(this) }
 }
 
+/**
+ * Per-variable values of one jaxpr (an environment), found through a typed array indexed by
+ * the vars' global ids: the vars of a traced jaxpr are numbered nearly densely, so this
+ * replaces a Map keyed by objects on walks over 10^5 equations. Ids outside the jaxpr's range
+ * (or a range too sparse to tabulate) fall back to a Map. Values are never `undefined`.
+ */
+export class VarMap<T> {
+  private readonly base: number
+  /** id - base -> 1 + position in `values`, 0 when unset; zero-filled natively, so a large range costs nothing per slot. */
+  private readonly slots: Int32Array
+  private readonly values: (T | undefined)[] = []
+  private overflow: Map<Var, T> | null = null
+  /** An empty map over `jaxpr`'s variables, or over the same range as `other`. */
+  constructor(jaxpr: Jaxpr | VarMap<unknown>) {
+    if (jaxpr instanceof VarMap) { this.base = jaxpr.base; this.slots = new Int32Array(jaxpr.slots.length); return }
+    let lo = Infinity, hi = -Infinity, count = 0
+    const see = (vs: readonly Var[]) => {
+      for (let i = 0; i < vs.length; i++) { const id = vs[i]!.id; if (id < lo) lo = id; if (id > hi) hi = id }
+      count += vs.length
+    }
+    see(jaxpr.constvars); see(jaxpr.invars)
+    const eqns = jaxpr.eqns
+    for (let k = 0; k < eqns.length; k++) see(eqns[k]!.outputs)
+    const dense = count > 0 && hi - lo < 8 * count + 1024
+    this.base = dense ? lo : 0
+    this.slots = new Int32Array(dense ? hi - lo + 1 : 0)
+  }
+  get(v: Var): T | undefined {
+    const k = v.id - this.base
+    if (k >= 0 && k < this.slots.length) { const s = this.slots[k]!; return s === 0 ? undefined : this.values[s - 1] }
+    return this.overflow?.get(v)
+  }
+  has(v: Var): boolean { return this.get(v) !== undefined }
+  set(v: Var, x: T): void {
+    const k = v.id - this.base
+    if (k >= 0 && k < this.slots.length) {
+      const s = this.slots[k]!
+      if (s === 0) { this.values.push(x); this.slots[k] = this.values.length } else this.values[s - 1] = x
+    } else (this.overflow ??= new Map()).set(v, x)
+  }
+  delete(v: Var): void {
+    const k = v.id - this.base
+    if (k >= 0 && k < this.slots.length) { const s = this.slots[k]!; if (s !== 0) this.values[s - 1] = undefined }
+    else this.overflow?.delete(v)
+  }
+}
+
 /** A jaxpr with values for its constvars: a complete, runnable program. */
 export class ClosedJaxpr {
   constructor(readonly jaxpr: Jaxpr, readonly consts: readonly Array[]) {}

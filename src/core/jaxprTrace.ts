@@ -39,10 +39,16 @@ export class JaxprTrace extends Trace {
   }
 
   processPrimitive(prim: Primitive, args: readonly Array[], params: Record<string, unknown>): Array[] {
-    const avals = prim.abstractEval(args.map((a) => a.aval), params)
-    const outs = avals.map((a) => new Var(a))
-    this.eqns.push(new Eqn(prim, args.map((a) => (a as JaxprTracer).atom), outs, params, eqnEffects(prim, params)))
-    return outs.map((v) => new JaxprTracer(this, v))
+    // plain loops, no closures: this runs once per staged equation (10^5 of them for an unrolled loop)
+    const n = args.length
+    const inputs = new globalThis.Array<Atom>(n), inAvals = new globalThis.Array<ShapedArray>(n)
+    for (let i = 0; i < n; i++) { const atom = (args[i] as JaxprTracer).atom; inputs[i] = atom; inAvals[i] = atom.aval }
+    const avals = prim.abstractEval(inAvals, params)
+    const m = avals.length
+    const outs = new globalThis.Array<Var>(m), tracers = new globalThis.Array<Array>(m)
+    for (let i = 0; i < m; i++) { const v = new Var(avals[i]!); outs[i] = v; tracers[i] = new JaxprTracer(this, v) }
+    this.eqns.push(new Eqn(prim, inputs, outs, params, eqnEffects(prim, params)))
+    return tracers
   }
 
   /** The closed jaxpr from `ins` (this trace's args, in order) to `outs`. */
@@ -59,16 +65,24 @@ export class JaxprTrace extends Trace {
  */
 export function eqnEffects(prim: Primitive, params: Record<string, unknown>, effectsOf: (j: ClosedJaxpr | Jaxpr) => EffectSet = (j) => j.effects): EffectSet {
   const own = prim.effects ?? pure
+  // no closure and no iterator: this runs once per staged equation, and most params are numbers or number lists
   let acc: Set<string> | null = null
-  const add = (fx: EffectSet) => {
-    if (fx.length === 0) return
-    acc ??= new Set(own)
-    for (const f of fx) acc.add(f)
-  }
   for (const k in params) {
     const v = params[k]
-    if (v instanceof ClosedJaxpr || v instanceof Jaxpr) add(effectsOf(v))
-    else if (globalThis.Array.isArray(v)) for (const x of v) if (x instanceof ClosedJaxpr || x instanceof Jaxpr) add(effectsOf(x))
+    if (typeof v !== "object" || v === null) continue
+    if (v instanceof ClosedJaxpr || v instanceof Jaxpr) acc = addEffects(acc, own, effectsOf(v))
+    else if (globalThis.Array.isArray(v))
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i]
+        if (x instanceof ClosedJaxpr || x instanceof Jaxpr) acc = addEffects(acc, own, effectsOf(x))
+      }
   }
-  return acc === null ? own : [...(acc as Set<string>)]
+  return acc === null ? own : [...acc]
+}
+
+function addEffects(acc: Set<string> | null, own: EffectSet, fx: EffectSet): Set<string> | null {
+  if (fx.length === 0) return acc
+  acc ??= new Set(own)
+  for (const f of fx) acc.add(f)
+  return acc
 }

@@ -5,8 +5,14 @@ import { ShapeError, InvalidArgumentError } from "./errors.js"
 export type Shape = readonly number[]
 
 export const showShape = (s: Shape): string => `[${s.join(",")}]`
-export const sizeOf = (s: Shape): number => { let n = 1; for (const d of s) n *= d; return n }
-export const shapeEq = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i])
+// indexed loops, no closures: both run several times per traced equation
+export const sizeOf = (s: Shape): number => { let n = 1; for (let i = 0; i < s.length; i++) n *= s[i]!; return n }
+export function shapeEq(a: Shape, b: Shape): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
 
 export function stridesOf(s: Shape): number[] {
   const st = new Array<number>(s.length)

@@ -75,10 +75,14 @@ export function bind(prim: Primitive, args: readonly Array[], params: Record<str
     if (!t.active) throw new TracerLeakError(t.name, a.aval.str())
     if (t.level > top.level) top = t
   }
-  // plain loops: this runs once per primitive application while tracing long programs
-  const raised = new globalThis.Array<Array>(n)
-  for (let i = 0; i < n; i++) raised[i] = raise(top, args[i]!)
-  const outs = top.processPrimitive(prim, raised, params)
+  // plain loops: this runs once per primitive application while tracing long programs; the
+  // argument list is copied only when some argument is actually raised to `top`
+  let raised: Array[] | null = null
+  for (let i = 0; i < n; i++) {
+    const a = args[i]!, r = raise(top, a)
+    if (r !== a) { raised ??= args.slice(); raised[i] = r }
+  }
+  const outs = top.processPrimitive(prim, raised ?? args, params)
   for (let i = 0; i < outs.length; i++) { const o = outs[i]; if (o instanceof Tracer) outs[i] = o.fullLower() }
   return outs
 }

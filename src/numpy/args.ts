@@ -23,18 +23,19 @@ export const show = (x: { aval: { str(): string } }): string => x.aval.str()
  * makes bool int32), any other meets ints as float64. JS numbers alone give float64.
  */
 export function resultDtype(xs: readonly (Array | number)[]): DType {
-  let dt: DType | null = null, weak = true
-  for (const x of xs) {
-    if (typeof x === "number") continue
-    if (dt === null) { dt = x.dtype; weak = x.aval.weakType; continue }
-    const next = promote(dt, weak, x.dtype, x.aval.weakType)
-    weak = weak && x.aval.weakType
+  // one indexed pass, no closures: this runs for every elementwise call while tracing
+  let dt: DType | null = null, weak = true, nums = false, ints = true
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!
+    if (typeof x === "number") { nums = true; if (!Number.isInteger(x)) ints = false; continue }
+    const aval = x.aval
+    if (dt === null) { dt = aval.dtype; weak = aval.weakType; continue }
+    const next = promote(dt, weak, aval.dtype, aval.weakType)
+    weak = weak && aval.weakType
     dt = next
   }
-  const nums = xs.filter((x): x is number => typeof x === "number")
   if (dt === null) return "float64"
-  if (nums.length === 0 || isFloat(dt)) return dt
-  const ints = nums.every(Number.isInteger)
+  if (!nums || isFloat(dt)) return dt
   if (ints && isInt(dt)) return dt
   if (ints && dt === "bool") return "int32"
   return "float64"
@@ -50,7 +51,12 @@ function castConverted(pre: readonly (Array | number)[], kind: Kind): Array[] {
   let dt = resultDtype(pre)
   if (kind === "float" && !isFloat(dt)) dt = "float64"
   if (kind === "numeric" && dt === "bool") dt = "int32"
-  return pre.map((x) => (typeof x === "number" ? NdArray.scalar(castScalar(x, dt), dt, true) : toDtype(x, dt)))
+  const out = new globalThis.Array<Array>(pre.length)
+  for (let i = 0; i < pre.length; i++) {
+    const x = pre[i]!
+    out[i] = typeof x === "number" ? NdArray.scalar(castScalar(x, dt), dt, true) : toDtype(x, dt)
+  }
+  return out
 }
 
 /** x converted to `dtype`, keeping its weak flag (so a weak scalar stays weak). */
@@ -58,10 +64,12 @@ export const toDtype = (x: Array, dtype: DType): Array => (x.dtype === dtype ? x
 
 /** numpy broadcasting of shapes; the error names `fn` and shows every operand. */
 export function broadcastShape(fn: string, xs: readonly { shape: Shape; aval: { str(): string } }[]): number[] {
-  const nd = Math.max(0, ...xs.map((x) => x.shape.length))
+  // indexed loops, no spread or closures: this runs for every elementwise call while tracing
+  let nd = 0
+  for (let k = 0; k < xs.length; k++) if (xs[k]!.shape.length > nd) nd = xs[k]!.shape.length
   const out = new globalThis.Array<number>(nd).fill(1)
-  for (const x of xs) {
-    const s = x.shape
+  for (let k = 0; k < xs.length; k++) {
+    const s = xs[k]!.shape
     for (let i = 0; i < s.length; i++) {
       const j = nd - s.length + i, d = s[i]!
       if (d === 1 || out[j] === d) continue
@@ -85,10 +93,21 @@ export const broadcastTo_ = (x: Array, shape: Shape): Array =>
 
 /** castAll then broadcastArrays: the usual preamble of an elementwise function. */
 export function operands(fn: string, xs: readonly ArrayLike[], kind: Kind = "any"): Array[] {
-  const pre = xs.map((x) => (typeof x === "number" ? x : arr(fn, x)))
+  const n = xs.length
+  const pre = new globalThis.Array<Array | number>(n), arrays: Array[] = []
+  for (let i = 0; i < n; i++) {
+    const x = xs[i]!
+    if (typeof x === "number") pre[i] = x
+    else { const a = arr(fn, x); pre[i] = a; arrays.push(a) }
+  }
   // shapes are checked before casting, so an error shows the dtypes the caller passed
-  const shape = broadcastShape(fn, pre.filter((x): x is Array => typeof x !== "number"))
-  return castConverted(pre, kind).map((x) => (x.ndim === 0 || shapeEq(x.shape, shape) ? x : broadcastTo_(x, shape)))
+  const shape = broadcastShape(fn, arrays)
+  const out = castConverted(pre, kind)
+  for (let i = 0; i < n; i++) {
+    const x = out[i]!
+    if (x.ndim !== 0 && !shapeEq(x.shape, shape)) out[i] = broadcastTo_(x, shape)
+  }
+  return out
 }
 
 // axes ---------------------------------------------------------------------------------------

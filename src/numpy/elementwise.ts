@@ -8,7 +8,7 @@ import * as P from "../prims/elementwise.js"
 import { arr, castAll, operands, toDtype } from "./args.js"
 
 const binary = (fn: string, kind: "numeric" | "float", f: (x: Array, y: Array) => Array) =>
-  (x: ArrayLike, y: ArrayLike): Array => { const [a, b] = operands(fn, [x, y], kind); return f(a!, b!) }
+  (x: ArrayLike, y: ArrayLike): Array => { const ab = operands(fn, [x, y], kind); return f(ab[0]!, ab[1]!) }
 
 /**
  * Elementwise sum with numpy broadcasting.

@@ -9,7 +9,7 @@ import { broadcastInDim } from "../prims/shape.js"
 import { arr, broadcastArrays, castAll, operands } from "./args.js"
 
 const compare = (fn: string, f: (x: Array, y: Array) => Array) =>
-  (x: ArrayLike, y: ArrayLike): Array => { const [a, b] = operands(fn, [x, y]); return f(a!, b!) }
+  (x: ArrayLike, y: ArrayLike): Array => { const ab = operands(fn, [x, y]); return f(ab[0]!, ab[1]!) }
 
 /** Non-bool values become bool as `x != 0` (numpy's truthiness). */
 const truthy = (x: Array): Array => (x.dtype === "bool" ? x : P.ne(x, P.scalarLike(x, 0)))

@@ -17,25 +17,36 @@ function checkDtype(name: string, dtype: DType, allowed: readonly DType[]): void
     throw new DtypeError(name, [dtype], `Accepted: ${allowed.join(", ")}. Convert with x.astype(...) first.`)
 }
 
+/** An aval of `like`'s shape: `like` itself when dtype and weak type match (avals are immutable, so sharing saves one object per equation). */
+const avalLike = (like: ShapedArray, dtype: DType, weakType: boolean): ShapedArray =>
+  like.dtype === dtype && like.weakType === weakType ? like : new ShapedArray(like.shape, dtype, weakType)
+
 /** Abstract eval of a unary elementwise op: same shape, dtype from `out` (default: same). */
 export const unaryEval = (name: string, dtypes: readonly DType[], out?: DType) =>
-  ([x]: readonly ShapedArray[]): ShapedArray[] => {
-    checkDtype(name, x!.dtype, dtypes)
-    return [new ShapedArray(x!.shape, out ?? x!.dtype, out ? false : x!.weakType)]
+  (avals: readonly ShapedArray[]): ShapedArray[] => {
+    const x = avals[0]!
+    checkDtype(name, x.dtype, dtypes)
+    return [out ? avalLike(x, out, false) : x]
   }
 
 /** Abstract eval of an n-ary elementwise op: equal shapes (rank-0 operands broadcast), equal dtypes. */
 export const naryEval = (name: string, dtypes: readonly DType[], out?: DType) =>
   (avals: readonly ShapedArray[]): ShapedArray[] => {
-    const full = avals.find((a) => a.ndim > 0) ?? avals[0]!
-    for (const a of avals) {
-      if (a.ndim > 0 && !shapeEq(a.shape, full.shape))
+    // indexed loops, no closures: runs once per staged elementwise equation
+    const first = avals[0]!, n = avals.length
+    let full = first
+    for (let i = 0; i < n; i++) if (avals[i]!.shape.length > 0) { full = avals[i]!; break }
+    let weak = true
+    for (let i = 0; i < n; i++) {
+      const a = avals[i]!
+      if (a.shape.length > 0 && a !== full && !shapeEq(a.shape, full.shape))
         throw new ShapeError(name, avals.map((v) => v.shape), "Elementwise operands must have equal shapes (or be scalars); broadcast them first (np.broadcastTo).")
-      if (a.dtype !== avals[0]!.dtype)
+      if (a.dtype !== first.dtype)
         throw new DtypeError(name, avals.map((v) => shortName(v.dtype)), "Operands must have one dtype; convert with astype.")
+      if (!a.weakType) weak = false
     }
-    checkDtype(name, avals[0]!.dtype, dtypes)
-    return [new ShapedArray(full.shape, out ?? avals[0]!.dtype, out ? false : avals.every((a) => a.weakType))]
+    checkDtype(name, first.dtype, dtypes)
+    return [avalLike(full, out ?? first.dtype, out ? false : weak)]
   }
 
 /** Eager kernel of a unary op: one loop over the typed array. */

@@ -153,9 +153,9 @@ const b = (p: Primitive<P>) => (x: Array, y: Array): Array => bind1(p, [x, y], n
 
 /** Sums a cotangent down to an operand's shape (undoing rank-0 broadcasting). */
 const unbroadcast = (ct: Array, aval: ShapedArray): Array => (shapeEq(ct.shape, aval.shape) ? ct : reduceToShape(ct, aval.shape))
-const sumTangents = (out: ShapedArray, ...ts: (Array | null)[]): Tangent => {
-  let acc: Array | null = null
-  for (const t of ts) if (t) acc = acc ? add(acc, t) : t
+/** The sum of a binary op's two tangent terms (null = zero), at the output's shape; no rest array, it runs per traced op. */
+const sumTangents = (out: ShapedArray, tx: Array | null, ty: Array | null): Tangent => {
+  const acc = tx && ty ? add(tx, ty) : tx ?? ty
   return acc ? fitTo(acc, out) : new Zero(out)
 }
 

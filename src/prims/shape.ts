@@ -17,9 +17,14 @@ const mapT = (t: Tangent, f: (x: Array) => Array, aval: ShapedArray): Tangent =>
 
 /** JVP of a primitive linear in its first operand: apply it to the tangent. */
 function linearJvp<P>(prim: () => Primitive<P>): JvpRule<P> {
-  return ([x, ...rest], [dx], params) => {
-    const out = bind1(prim(), [x!, ...rest], params as Record<string, unknown>)
-    return [[out], [mapT(dx!, (t) => bind1(prim(), [t, ...rest], params as Record<string, unknown>), out.aval)]]
+  // no destructuring or closure: shared by every linear shape primitive, once per traced equation
+  return (primals, tangents, params) => {
+    const out = bind1(prim(), primals, params as Record<string, unknown>)
+    const dx = tangents[0]!
+    if (isZero(dx)) return [[out], [new Zero(out.aval)]]
+    const args = primals.slice()
+    args[0] = dx
+    return [[out], [bind1(prim(), args, params as Record<string, unknown>)]]
   }
 }
 

@@ -3,17 +3,18 @@
 // into sub-jaxprs: a primitive with a `dce` rule (scan, while, cond) drops the outputs nobody
 // uses, prunes its bodies to what the rest needs and reads only the inputs they still use.
 
-import { ClosedJaxpr, Eqn, Jaxpr, Var } from "../core/ir.js"
+import { ClosedJaxpr, Eqn, Jaxpr, Var, VarMap } from "../core/ir.js"
 
 export function dce(jaxpr: Jaxpr): Jaxpr {
-  const used = new Set<Var>()
-  for (const o of jaxpr.outvars) if (o instanceof Var) used.add(o)
+  const used = new VarMap<true>(jaxpr)
+  for (const o of jaxpr.outvars) if (o instanceof Var) used.set(o, true)
   const kept = []
   let changed = false
   for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
     let e = jaxpr.eqns[i]!
     let live = e.effects.length > 0
-    for (const o of e.outputs) if (used.has(o)) { live = true; break }
+    const outs = e.outputs
+    for (let k = 0; k < outs.length && !live; k++) if (used.has(outs[k]!)) live = true
     if (!live) { changed = true; continue }
     if (e.prim.dce) {
       const r = e.prim.dce(e.outputs.map((o) => used.has(o)), e.params)
@@ -23,7 +24,8 @@ export function dce(jaxpr: Jaxpr): Jaxpr {
       }
     }
     kept.push(e)
-    for (const a of e.inputs) if (a instanceof Var) used.add(a)
+    const ins = e.inputs
+    for (let k = 0; k < ins.length; k++) { const a = ins[k]!; if (a instanceof Var) used.set(a, true) }
   }
   kept.reverse()
   return changed ? new Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, kept) : jaxpr

@@ -33,10 +33,14 @@ export class JvpTrace extends Trace {
     for (let i = 0; i < n; i++) { const t = ts[i]!; primals[i] = t.primal; tangents[i] = t.tangent; if (!(t.tangent instanceof Zero)) allZero = false }
     const rule = prim.jvp
     if (rule === zeroDerivative || allZero) {
-      return bind(prim, primals, params).map((o) => new JvpTracer(this, o, new Zero(o.aval)))
+      const outs: Array[] = bind(prim, primals, params)
+      for (let i = 0; i < outs.length; i++) { const o = outs[i]!; outs[i] = new JvpTracer(this, o, new Zero(o.aval)) }
+      return outs
     }
-    const [outs, touts] = (rule as Exclude<typeof rule, typeof zeroDerivative>)(primals, tangents, params)
-    return outs.map((o, i) => new JvpTracer(this, o, isFloat(o.dtype) ? touts[i]! : new Zero(o.aval)))
+    const r = (rule as Exclude<typeof rule, typeof zeroDerivative>)(primals, tangents, params)
+    const outs = r[0], touts = r[1], res = new globalThis.Array<Array>(outs.length)
+    for (let i = 0; i < outs.length; i++) { const o = outs[i]!; res[i] = new JvpTracer(this, o, isFloat(o.dtype) ? touts[i]! : new Zero(o.aval)) }
+    return res
   }
 }
 

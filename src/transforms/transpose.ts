@@ -6,7 +6,7 @@
 
 import type { Array } from "../core/array.js"
 import { NonDifferentiableError } from "../core/errors.js"
-import { type Atom, type Jaxpr, Literal, Var } from "../core/ir.js"
+import { type Atom, type Eqn, type Jaxpr, Literal, Var, VarMap } from "../core/ir.js"
 import { type Tangent, UndefinedPrimal, Zero, isZero } from "../core/primitive.js"
 import { bind } from "../core/trace.js"
 import { add } from "../prims/elementwise.js"
@@ -18,22 +18,30 @@ export function backwardPass(jaxpr: Jaxpr, consts: readonly Array[], cts: readon
 
 /** As backwardPass, with some invars known (`args[i]` an array) and the rest linear (UndefinedPrimal). */
 export function backwardPassArgs(jaxpr: Jaxpr, consts: readonly Array[], args: readonly (Array | UndefinedPrimal)[], cts: readonly Tangent[]): Tangent[] {
-  const known = new Map<Var, Array>()
+  // indexed loops and no per-equation closures: both sweeps run once per equation of a
+  // linear jaxpr that has tens of thousands of them for an unrolled loop
+  const known = new VarMap<Array>(jaxpr)
   jaxpr.constvars.forEach((v, i) => known.set(v, consts[i]!))
-  const linear = new Set<Var>()
-  jaxpr.invars.forEach((v, i) => { const a = args[i]!; if (a instanceof UndefinedPrimal) linear.add(v); else known.set(v, a) })
+  const linear = new VarMap<true>(known)
+  jaxpr.invars.forEach((v, i) => { const a = args[i]!; if (a instanceof UndefinedPrimal) linear.set(v, true); else known.set(v, a) })
   const isLinear = (a: Atom) => a instanceof Var && linear.has(a)
   const read = (a: Atom): Array => (a instanceof Literal ? a.value : known.get(a)!)
 
   // forward: evaluate the non-linear part (equations of constants only)
-  const linearEqns = []
-  for (const eqn of jaxpr.eqns) {
-    if (eqn.inputs.some(isLinear)) { for (const o of eqn.outputs) linear.add(o); linearEqns.push(eqn); continue }
-    const outs = bind(eqn.prim, eqn.inputs.map(read), eqn.params)
-    eqn.outputs.forEach((o, i) => known.set(o, outs[i]!))
+  const linearEqns: Eqn[] = []
+  const eqns = jaxpr.eqns
+  for (let k = 0; k < eqns.length; k++) {
+    const eqn = eqns[k]!, ins = eqn.inputs, outs = eqn.outputs
+    let lin = false
+    for (let i = 0; i < ins.length; i++) if (isLinear(ins[i]!)) { lin = true; break }
+    if (lin) { for (let i = 0; i < outs.length; i++) linear.set(outs[i]!, true); linearEqns.push(eqn); continue }
+    const vals = new globalThis.Array<Array>(ins.length)
+    for (let i = 0; i < ins.length; i++) vals[i] = read(ins[i]!)
+    const res = bind(eqn.prim, vals, eqn.params)
+    for (let i = 0; i < outs.length; i++) known.set(outs[i]!, res[i]!)
   }
 
-  const ctEnv = new Map<Var, Array>()
+  const ctEnv = new VarMap<Array>(known)
   const accumulate = (v: Atom, ct: Tangent | null) => {
     if (!(v instanceof Var) || !linear.has(v) || ct === null || isZero(ct)) return
     const prev = ctEnv.get(v)
@@ -42,15 +50,23 @@ export function backwardPassArgs(jaxpr: Jaxpr, consts: readonly Array[], args: r
   jaxpr.outvars.forEach((v, i) => accumulate(v, cts[i]!))
 
   for (let k = linearEqns.length - 1; k >= 0; k--) {
-    const eqn = linearEqns[k]!
-    const outCts: Tangent[] = eqn.outputs.map((o) => ctEnv.get(o) ?? new Zero(o.aval))
-    for (const o of eqn.outputs) ctEnv.delete(o)
-    if (outCts.every(isZero)) continue
+    const eqn = linearEqns[k]!, ins = eqn.inputs, outs = eqn.outputs
+    const outCts = new globalThis.Array<Tangent>(outs.length)
+    let allZero = true
+    for (let i = 0; i < outs.length; i++) {
+      const o = outs[i]!, ct = ctEnv.get(o)
+      if (ct === undefined) outCts[i] = new Zero(o.aval)
+      else { outCts[i] = ct; ctEnv.delete(o); if (!isZero(ct)) allZero = false }
+    }
+    if (allZero) continue
     const rule = eqn.prim.transpose
     if (!rule) throw new NonDifferentiableError(eqn.prim.name, `reverse mode needs a transpose rule for '${eqn.prim.name}', which is not linear in its tangent input. Use forward mode (jvp/jacfwd) here, or report this as a bug.`)
-    const args = eqn.inputs.map((a) => (isLinear(a) ? new UndefinedPrimal(a.aval) : read(a)))
-    const inCts = rule(outCts, args, eqn.params)
-    eqn.inputs.forEach((a, i) => { if (isLinear(a)) accumulate(a, inCts[i] ?? null) })
+    const ruleArgs = new globalThis.Array<Array | UndefinedPrimal>(ins.length)
+    for (let i = 0; i < ins.length; i++) { const a = ins[i]!; ruleArgs[i] = isLinear(a) ? new UndefinedPrimal(a.aval) : read(a) }
+    const inCts = rule(outCts, ruleArgs, eqn.params)
+    for (let i = 0; i < ins.length; i++) { const a = ins[i]!; if (isLinear(a)) accumulate(a, inCts[i] ?? null) }
   }
-  return jaxpr.invars.map((v) => ctEnv.get(v) ?? new Zero(v.aval))
+  const invars = jaxpr.invars, res = new globalThis.Array<Tangent>(invars.length)
+  for (let i = 0; i < invars.length; i++) { const v = invars[i]!; res[i] = ctEnv.get(v) ?? new Zero(v.aval) }
+  return res
 }
