@@ -47,7 +47,6 @@ export const dotGeneralP: Primitive<DotP> = primitive<DotP>({
       for (let i = 0; i < M; i++)
         for (let k = 0; k < K; k++) {
           const a = A[ao + i * K + k]!
-          if (a === 0) continue
           const row = bo + k * N, orow = oo + i * N
           for (let j = 0; j < N; j++) out[orow + j] += a * Bm[row + j]!
         }
