@@ -8,7 +8,7 @@
 import { type DType, type TypedArray, allocate } from "../../core/dtype.js"
 import { ClosedJaxpr } from "../../core/ir.js"
 import { NdArray } from "../../core/array.js"
-import { lookupPrimitive } from "../../core/primitive.js"
+import { type LinearSolveP, checkResidual } from "../../prims/control/linearSolve.js"
 import type { ShapedArray } from "../../core/aval.js"
 
 /** A compiled sub-program run on caller-owned arrays: reads `ins`, writes every `outs[j]`. */
@@ -61,7 +61,7 @@ function callRunner(body: unknown, inputs: readonly number[], compile: Compile):
 /**
  * linear_solve: its solve jaxpr compiled (an iterative solver's loop runs compiled), and
  * when the params ask for it the residual |A x − b| ≤ check·max(1, |b|) computed by the
- * compiled matvec; a failing check reruns the primitive's impl, which raises its error.
+ * compiled matvec and tested by the primitive's own residual check.
  */
 function linearSolveRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[], compile: Compile): Runner | null {
   const { matvec, solve, num_matvec: a, num_solve: ns, num_transpose: nt, check } = p
@@ -75,14 +75,9 @@ function linearSolveRunner(p: Record<string, unknown>, inAvals: readonly ShapedA
     const rhs = arr.slice(c), x = fresh(solve.outAvals)
     s.runInto([...arr.slice(a, a + ns), ...rhs], x)
     if (mv) {
-      const ax = fresh(matvec.outAvals)
+      const ax = fresh(matvec.outAvals), nd = (d: TypedArray, a: ShapedArray) => new NdArray(d, a.shape, a.dtype, a.weakType)
       mv.runInto([...arr.slice(0, a), ...x], ax)
-      let res = 0, scale = 1
-      ax.forEach((v, i) => { const bd = rhs[i]!; for (let k = 0; k < v.length; k++) { res = Math.max(res, Math.abs(v[k]! - bd[k]!)); scale = Math.max(scale, Math.abs(bd[k]!)) } })
-      if (!(res <= check! * scale)) {
-        const prim = lookupPrimitive("linear_solve")!
-        prim.impl(arr.map((d, i) => new NdArray(d, inAvals[i]!.shape, inAvals[i]!.dtype, inAvals[i]!.weakType)), p)
-      }
+      checkResidual(p as LinearSolveP, ax.map((d, i) => nd(d, matvec.outAvals[i]!)), rhs.map((d, i) => nd(d, inAvals[c + i]!)))
     }
     return owned(x, args)
   }

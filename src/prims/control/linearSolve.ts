@@ -32,7 +32,7 @@ const split = (args: readonly (Array | UndefinedPrimal)[], p: LinearSolveP) => {
 }
 
 /** Raises when the solve's residual is too large (a singular or ill-conditioned system, or a solver that did not converge). */
-function checkResidual(p: LinearSolveP, ax: readonly NdArray[], b: readonly NdArray[]): void {
+export function checkResidual(p: LinearSolveP, ax: readonly NdArray[], b: readonly NdArray[]): void {
   let res = 0, scale = 1
   ax.forEach((a, i) => {
     const bd = b[i]!.data
