@@ -2,8 +2,9 @@
 // A(θ) = diag(θ) + C, three ways: reverse mode through 200 unrolled relaxation steps
 // x ← x − ω(A x + 0.1 tanh x − b) (the reference), and the implicit function theorem with the
 // forward solve never differentiated: implicit.fixedPoint on the same relaxation (stopping at
-// max|T(x) − x| ≤ 1e-10, the default) and implicit.rootSolve (Newton; with "gmres" matrix-free
-// Newton–Krylov), each with one adjoint solve (SOLVER=gmres by default, or dense, cg).
+// max|T(x) − x| ≤ 1e-10, the default), plain or with Anderson acceleration (history 5), and
+// implicit.rootSolve (Newton; with "gmres" or "cg" matrix-free Newton–Krylov), each with one
+// adjoint solve (SOLVER=gmres by default, or dense, cg).
 // Under jit(grad) (NOJIT=1: eagerly); loss = Σ x*. Usage: npm run bench:implicit (dist/)
 import { lcg } from "./workloads.js"
 
@@ -23,6 +24,7 @@ const residual = (x: Arr, t: Arr) => np.subtract(np.add(np.add(np.multiply(t, x)
 const solver = (process.env.SOLVER ?? "gmres") as never
 const relaxStep = (x: Arr, t: Arr) => np.subtract(x, np.multiply(omega, residual(x, t)))
 const viaFixedPoint = (t: Arr) => np.sum(implicit.fixedPoint(relaxStep, t, np.zeros([n]), { solver }))
+const viaAnderson = (t: Arr) => np.sum(implicit.fixedPoint(relaxStep, t, np.zeros([n]), { solver, acceleration: "anderson", history: 5 }))
 const viaNewton = (t: Arr) => np.sum(implicit.rootSolve(residual, t, np.zeros([n]), { solver }))
 const viaUnrolled = (t: Arr) => {
   let x = np.zeros([n])
@@ -41,10 +43,10 @@ function timedTogether(fs: readonly (() => Arr)[]): Timing[] {
 }
 
 const J = process.env.NOJIT ? ((f: Fn) => f) : jit
-const names = ["implicit.fixedPoint (relaxation to 1e-10)", "implicit.rootSolve (Newton)"]
-const gs = [viaFixedPoint, viaNewton, viaUnrolled].map((f) => J(grad(f)))
+const names = ["implicit.fixedPoint (relaxation to 1e-10)", "implicit.fixedPoint (Anderson, history 5)", "implicit.rootSolve (Newton)"]
+const gs = [viaFixedPoint, viaAnderson, viaNewton, viaUnrolled].map((f) => J(grad(f)))
 const timings = timedTogether(gs.map((g) => () => g(theta)))
-const U = timings[2]!
+const U = timings[names.length]!
 const rows = names.map((name, k) => {
   const I = timings[k]!
   let err = 0, scale = 0

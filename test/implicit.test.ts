@@ -180,6 +180,28 @@ describe("implicit.fixedPoint: x = cos(a·x)", () => {
   })
 })
 
+describe("implicit.rootSolve: Newton–Krylov with inexact steps", () => {
+  // A x + x³ = θ, 20 unknowns: each Krylov solve stops at relative residual min(0.1, |F(x)|/|F(x0)|)
+  const n = 20
+  const Ajs = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 2 : 0.5 * Math.cos(i + j) / Math.sqrt(n))))
+  const A = np.array(Ajs), theta = np.array(Array.from({ length: n }, (_, i) => 3 * Math.sin(i + 1)))
+  const F = (x: WArray, t: WArray) => np.subtract(np.add(np.matmul(A, x), np.power(x, 3)), t)
+  const root = (t: WArray, opts: Parameters<typeof implicit.rootSolve>[3]) => implicit.rootSolve(F, t, np.zeros([n]), opts) as WArray
+
+  it("converges in as few Newton steps as exact Newton, to the same root, with the same gradient", () => {
+    const exact = root(theta, { solver: "dense", forwardMaxIter: 8 })
+    expect(np.max(np.abs(F(exact, theta))).item()).toBeLessThanOrEqual(1e-14)
+    // ∇θ Σx = (A + 3 diag(x²))⁻ᵀ 1
+    const x = vals(exact), J = Ajs.map((r, i) => r.map((v, j) => v + (i === j ? 3 * x[i]! ** 2 : 0)))
+    const want = matvecJs(transposeJs(invJs(J)), new Array(n).fill(1))
+    for (const solver of ["cg", "gmres"] as const) {
+      expectClose(root(theta, { solver, forwardMaxIter: 8 }), exact, 1e-14, `${solver} root within 8 steps`)
+      expectClose(grad((t: WArray) => np.sum(root(t, { solver })))(theta), want, 1e-10, `${solver} gradient`)
+      expectClose(jit(grad((t: WArray) => np.sum(root(t, { solver }))))(theta), want, 1e-10, `${solver} jit(grad)`)
+    }
+  })
+})
+
 describe("implicit.rootSolve: a linear system A·x = θ", () => {
   const S = [[4, 1, 0.5], [1, 3, 0.2], [0.5, 0.2, 2]] // symmetric positive definite
   const A = [[4, 1, 0.5], [1.5, 3, 0.2], [0.5, -0.7, 2]] // not symmetric
@@ -268,6 +290,109 @@ describe("implicit.rootSolve: a linear system A·x = θ", () => {
   it("rejects an unknown solver and a forward that is not a function", () => {
     throwsTagged(() => implicit.rootSolve((x: WArray, p: WArray) => np.subtract(x, p), 1, 0, { solver: "lu" as never }), "InvalidArgumentError", "implicit.rootSolve", "lu")
     throwsTagged(() => implicit.fixedPoint((x: WArray) => x, 1, 0, { forward: 3 as never }), "InvalidArgumentError", "implicit.fixedPoint", "forward")
+  })
+})
+
+describe("implicit.fixedPoint with Anderson acceleration", () => {
+  type Opts = Parameters<typeof implicit.fixedPoint>[3]
+  const cosT = (x: WArray, p: WArray) => np.cos(np.multiply(p, x))
+  // Newton on x − cos(ax) = 0 (the plain iteration x ← cos(ax) diverges for a = 2, where |T′(x*)| ≈ 1.7)
+  const fixedJs = (a: number) => { let x = 0.5; for (let i = 0; i < 50; i++) x -= (x - Math.cos(a * x)) / (1 + a * Math.sin(a * x)); return x }
+  // x = cos(ax) ⇒ dx/da = −x·sin(ax) / (1 + a·sin(ax))
+  const d1Js = (a: number) => { const x = fixedJs(a), s = Math.sin(a * x); return (-x * s) / (1 + a * s) }
+  const fp = (a: WArray | number, opts: Opts = {}) =>
+    implicit.fixedPoint(cosT, a, 0.5, { acceleration: "anderson", forwardTol: 1e-15, ...opts }) as WArray
+
+  it("finds the fixed point of x = cos(a·x), and its derivatives in closed form", () => {
+    for (const a of [0.7, 0.2, 1.1, 2]) {
+      expectClose(fp(a), fixedJs(a), 1e-14, `value at ${a}`)
+      expectClose(fp(a, { history: 1 }), fixedJs(a), 1e-14, `history 1 at ${a}`)
+      expectClose(fp(a, { history: 8 }), fixedJs(a), 1e-14, `history 8 at ${a}`)
+      expectClose(grad(fp)(a), d1Js(a), 1e-13, `d1 at ${a}`)
+      expectClose(jvp(fp, [a], [1])[1], d1Js(a), 1e-13, `jvp at ${a}`)
+      expectClose(grad(grad(fp))(a), fd(d1Js, a), 1e-6, `d2 at ${a} (central differences of the closed form)`)
+    }
+  })
+
+  it("needs far fewer steps than the plain iteration, and converges where it cannot (both bounded by forwardMaxIter)", () => {
+    // at a = 1.1 the plain iteration contracts by |T′(x*)| ≈ 0.77 a step; at a = 2 it diverges
+    const plain = (a: number, forwardMaxIter: number) => implicit.fixedPoint(cosT, a, 0.5, { forwardMaxIter, forwardTol: 1e-15 }) as WArray
+    throwsTagged(() => plain(1.1, 100), "InvalidArgumentError", "implicit.fixedPoint", "did not converge", "after 100 iterations")
+    expectClose(plain(1.1, 1000), fixedJs(1.1), 1e-14, "the plain iteration, given enough steps")
+    expectClose(fp(1.1, { forwardMaxIter: 12 }), fixedJs(1.1), 1e-14, "Anderson within 12 steps")
+    throwsTagged(() => plain(2, 1000), "InvalidArgumentError", "implicit.fixedPoint", "did not converge", "after 1000 iterations")
+    expectClose(fp(2, { forwardMaxIter: 12 }), fixedJs(2), 1e-14, "Anderson at a = 2 within 12 steps")
+  })
+
+  // x = tanh(W x) + b with a non-symmetric W: a 12-dimensional contraction
+  const n = 12
+  const W = np.array(Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0.5 : 0.3 * Math.sin(3 * i + 7 * j) / Math.sqrt(n)))))
+  const vecT = (x: WArray, b: WArray) => np.add(np.tanh(np.matmul(W, x)), b)
+  const bv = np.array(Array.from({ length: n }, (_, i) => Math.cos(i)))
+  const Wjs = vals(W), bjs = vals(bv)
+  const fixedVecJs = (b: number[]) => {
+    let x = new Array(n).fill(0)
+    for (let it = 0; it < 3000; it++) x = x.map((_, i) => Math.tanh(x.reduce((s, xj, j) => s + Wjs[i * n + j]! * xj, 0)) + b[i]!)
+    return x
+  }
+  // x = tanh(Wx) + b ⇒ dx/db = (I − D W)⁻¹ with D = diag(1 − tanh²(Wx)), so ∇_b Σx = (I − D W)⁻ᵀ 1
+  const gradVecJs = (b: number[]) => {
+    const x = fixedVecJs(b), d = x.map((xi, i) => 1 - (xi - b[i]!) ** 2)
+    const M = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0) - d[i]! * Wjs[i * n + j]!))
+    return matvecJs(transposeJs(invJs(M)), new Array(n).fill(1))
+  }
+
+  it("solves a non-symmetric vector fixed point; its gradient is (I − ∂T/∂x)⁻ᵀ 1 with every adjoint solver", () => {
+    const x = implicit.fixedPoint(vecT, bv, np.zeros([n]), { acceleration: "anderson" }) as WArray
+    expectClose(x, fixedVecJs(bjs), 1e-10, "x")
+    // both stop at max|T(x) − x| ≤ 1e-10; T contracts by about 0.6, so x is within 1e-10 / (1 − 0.6)
+    expectClose(x, implicit.fixedPoint(vecT, bv, np.zeros([n])) as WArray, 3e-10, "the plain iteration's x")
+    for (const solver of ["dense", "gmres"] as const) {
+      const L = (b: WArray) => np.sum(implicit.fixedPoint(vecT, b, np.zeros([n]), { acceleration: "anderson", history: 3, solver }) as WArray)
+      expectClose(grad(L)(bv), gradVecJs(bjs), 1e-9, `grad, ${solver}`)
+      expectClose(jit(grad(L))(bv), gradVecJs(bjs), 1e-9, `jit(grad), ${solver}`)
+    }
+  })
+
+  it("works under jit, vmap, vmap(grad) and jit(vmap(grad)), lanes converging at different steps", () => {
+    const as = [0.7, 0.2, 2]
+    expectClose(jit(fp)(0.7), fixedJs(0.7), 1e-14, "jit")
+    expectClose(jit(grad(fp))(0.7), d1Js(0.7), 1e-13, "jit(grad)")
+    expectClose(vmap(fp)(np.array(as)), as.map(fixedJs), 1e-14, "vmap")
+    expectClose(vmap(grad(fp))(np.array(as)), as.map(d1Js), 1e-13, "vmap(grad)")
+    expectClose(jit(vmap(grad(fp)))(np.array(as)), as.map(d1Js), 1e-13, "jit(vmap(grad))")
+    const xs = vmap((b: WArray) => implicit.fixedPoint(vecT, b, np.zeros([n]), { acceleration: "anderson", forwardTol: 1e-14 }))(np.stack([bv, np.multiply(-0.5, bv)])) as WArray
+    expectClose(xs, [...fixedVecJs(bjs), ...fixedVecJs(bjs.map((v) => -0.5 * v))], 1e-13, "vmap of a vector fixed point")
+  })
+
+  it("keeps float32 unknowns float32 and converges to the float32 tolerance", () => {
+    const x = implicit.fixedPoint(vecT, bv.astype("float32"), np.zeros([n], { dtype: "float32" }), { acceleration: "anderson" }) as WArray
+    expect(x.dtype).toBe("float32")
+    // max|T(x) − x| ≤ forwardTol 1e-5 (T in float64 at the float32 x, plus T's own float32 rounding)
+    const x64 = x.astype("float64")
+    expect(np.max(np.abs(np.subtract(vecT(x64, bv), x64))).item()).toBeLessThanOrEqual(1e-5 + 1e-6)
+    expectClose(x, fixedVecJs(bjs), 3e-5, "float32 x")
+  })
+
+  it("raises as the plain iteration does when it stops short or diverges, also under jit(grad) and vmap", () => {
+    throwsTagged(() => fp(2, { forwardMaxIter: 3 }), "InvalidArgumentError", "implicit.fixedPoint", "did not converge", "max|T(x) − x|", "after 3 iterations")
+    throwsTagged(() => jit(grad((a: WArray) => fp(a, { forwardMaxIter: 3 })))(2), "InvalidArgumentError", "implicit.fixedPoint", "after 3 iterations")
+    // x ← x² + 1 has no real fixed point: the iterates overflow to NaN
+    const noFixed = (p: WArray | number) => implicit.fixedPoint((x: WArray, q: WArray) => np.add(np.multiply(x, x), q), p, 0.5, { acceleration: "anderson" }) as WArray
+    throwsTagged(() => noFixed(1), "InvalidArgumentError", "implicit.fixedPoint", "did not converge")
+    throwsTagged(() => vmap(noFixed)(np.array([0.1, 1])), "InvalidArgumentError", "implicit.fixedPoint", "did not converge")
+    expectClose(vmap(noFixed)(np.array([0.1, 0.2])), [(1 - Math.sqrt(0.6)) / 2, (1 - Math.sqrt(0.2)) / 2], 1e-10, "lanes that have a fixed point")
+  })
+
+  it("rejects a bad acceleration or history, history without Anderson, and Anderson with a forward solver of yours", () => {
+    const bad: [Opts, string][] = [
+      [{ acceleration: "broyden" as never }, "acceleration"], [{ acceleration: "anderson", history: 0 }, "history"],
+      [{ acceleration: "anderson", history: 2.5 }, "history"], [{ acceleration: "anderson", history: NaN }, "history"],
+      [{ history: 3 }, "history"], [{ acceleration: "none", history: 3 }, "history"],
+      [{ acceleration: "anderson", forward: (T: (x: WArray) => WArray, x: WArray) => T(x) }, "forward solver"],
+    ]
+    for (const [opts, what] of bad)
+      throwsTagged(() => implicit.fixedPoint(cosT, 0.7, 0.5, opts), "InvalidArgumentError", "implicit.fixedPoint", what)
   })
 })
 

@@ -9,8 +9,11 @@ import { namedRoot } from "../lax/linearSolve.js"
 import { whileLoop } from "../lax/control.js"
 import { type CheckConvergedP, checkConverged } from "../prims/checkConverged.js"
 import { jacfwd } from "../transforms/jacobian.js"
-import { jvp } from "../transforms/jvp.js"
+import { linearizeFlat } from "../transforms/linearize.js"
+import { evalClosed } from "../backends/interpreter/evalJaxpr.js"
+import { instantiate } from "../prims/elementwise.js"
 import { ravel } from "./ravel.js"
+import { anderson } from "./anderson.js"
 import { type SolverOptions, checkMethod, linearSolver, residualBound, solveVec } from "./solvers.js"
 
 export type { LinearSolver, SolverOptions } from "./solvers.js"
@@ -24,28 +27,41 @@ export interface ImplicitOptions extends SolverOptions {
   readonly forward?: (f: (x: any) => any, x0: any) => any
 }
 
+/** Options of {@link fixedPoint}: those of {@link rootSolve}, and how the forward iteration is accelerated. */
+export interface FixedPointOptions extends ImplicitOptions {
+  /**
+   * The forward iteration: "none" (x ← T(x), the default) or "anderson" (Anderson
+   * acceleration: each step extrapolates from the last `history` steps by a small regularized
+   * least-squares fit of their residual differences; far fewer evaluations of T on slowly
+   * contracting maps).
+   */
+  readonly acceleration?: "none" | "anderson"
+  /** Anderson's history size m, the steps it extrapolates from (default 5; acceleration "anderson" only). */
+  readonly history?: number
+}
+
 type Checked = CheckConvergedP["fn"]
 /** forwardTol, by default 1e-10 (1e-5 for float32 unknowns, whose residuals stop near 1e-7·|F|'s terms). */
 const tolFor = (forwardTol: number | undefined, x: Array): number => forwardTol ?? (x.dtype === "float32" ? 1e-5 : 1e-10)
 const maxAbs = (v: Array): Array => (v.size === 0 ? np.array(0) : np.max(np.abs(v)))
 
 /**
- * Iterates v ← step(v, f(v)) from x0 until both the residual max|f(v)| and the last update
- * are at most tol (f the residual; the extra step takes Newton to machine precision), as a
- * lax.whileLoop (works under jit), then checks that it got there: a NaN or a residual still
- * above tol after maxIter steps raises, under every transform (check_converged).
+ * Iterates v ← step(v, f(v), max|f(v)|, max|f(x0)|) from x0 until both the residual max|f(v)|
+ * and the last update are at most tol (f the residual; the extra step takes Newton to machine
+ * precision), as a lax.whileLoop (works under jit), then checks that it got there: a NaN or a
+ * residual still above tol after maxIter steps raises, under every transform (check_converged).
  */
-function iterate(fn: Checked, step: (v: Array, f: Array) => Array, f: (v: Array) => Array, x0: Array, forwardTol: number | undefined, maxIter: number): Array {
-  const f0 = f(x0), tol = tolFor(forwardTol, x0)
+function iterate(fn: Checked, step: (v: Array, f: Array, err: Array, err0: Array) => Array, f: (v: Array) => Array, x0: Array, forwardTol: number | undefined, maxIter: number): Array {
+  const f0 = f(x0), err0 = maxAbs(f0), tol = tolFor(forwardTol, x0)
   // a fixed-point step moves x by its residual: the update's size is the last residual's
   const picard = fn === "implicit.fixedPoint"
   const [x, , err, , i] = whileLoop(
     ([, , err, upd, i]: Array[]) => np.logicalAnd(np.logicalOr(np.greater(err, tol), np.greater(upd, tol)), np.less(i, maxIter)),
     ([v, fv, err, , i]: Array[]) => {
-      const nv = step(v, fv), nf = f(nv)
+      const nv = step(v, fv, err, err0), nf = f(nv)
       return [nv, nf, maxAbs(nf), picard ? err : maxAbs(np.subtract(nv, v)), np.add(i, 1)]
     },
-    [x0, f0, maxAbs(f0), np.array(Infinity), np.array(0, { dtype: "int32" })])
+    [x0, f0, err0, np.array(Infinity), np.array(0, { dtype: "int32" })])
   return checkConverged(x, err, i, { tol, fn })
 }
 
@@ -66,6 +82,19 @@ function check(name: string, opts: ImplicitOptions): void {
     if (v !== undefined && !(typeof v === "number" && v >= 0 && (k === "forwardTol" ? v < Infinity : Number.isInteger(v))))
       throw new InvalidArgumentError(name, `${k} must be a non-negative ${k === "forwardTol" ? "number" : "integer"}, got ${String(v)}.`)
   }
+}
+
+function checkAcceleration(name: string, opts: FixedPointOptions): number | null {
+  const { acceleration: acc, history: m } = opts
+  if (acc !== undefined && acc !== "none" && acc !== "anderson")
+    throw new InvalidArgumentError(name, `acceleration must be "none" or "anderson", got ${JSON.stringify(acc)}.`)
+  if (m !== undefined && acc !== "anderson")
+    throw new InvalidArgumentError(name, `history sets Anderson acceleration's memory; pass it with acceleration: "anderson".`)
+  if (m !== undefined && !(typeof m === "number" && Number.isInteger(m) && m >= 1))
+    throw new InvalidArgumentError(name, `history must be a positive integer, got ${String(m)}.`)
+  if (acc === "anderson" && opts.forward !== undefined)
+    throw new InvalidArgumentError(name, `acceleration applies to the built-in forward iteration; with a forward solver of your own, accelerate it there.`)
+  return acc === "anderson" ? (m ?? 5) : null
 }
 
 /**
@@ -91,13 +120,19 @@ export function rootSolve(F: (x: any, params: any) => any, params: unknown, x0: 
   const name = "implicit.rootSolve"
   check(name, opts)
   const method = checkMethod(name, opts), tol = opts.forwardTol
-  // Newton's method; with solver "cg" or "gmres" matrix-free (Newton–Krylov: each step solves
-  // ∂F/∂x·d = F(x) to 10⁻⁶ relative by that method, from Jacobian-vector products)
+  // Newton's method; with solver "cg" or "gmres" matrix-free and inexact (Newton–Krylov: each
+  // step solves ∂F/∂x·d = F(x) by that method, from Jacobian-vector products of F linearized
+  // once a step, to the relative tolerance η = min(0.1, max|F(x)| / max|F(x0)|): loose far
+  // from the root, tightening as the residual falls, so convergence stays quadratic)
   const newton = (f: (x: any) => any, start: unknown) => {
     const r = ravel(name, start)
     const fv = (v: Array) => ravel(name, f(r.unravel(v))).vec
-    const step = (v: Array, f0: Array) => np.subtract(v, method === "dense" ? np.linalg.solve(jacfwd(fv)(v), f0)
-      : solveVec(method, (d: Array) => jvp(fv, [v], [d])[1] as Array, f0, 1e-6, opts.maxIter))
+    const step = (v: Array, f0: Array, err: Array, err0: Array) => {
+      if (method === "dense") return np.subtract(v, np.linalg.solve(jacfwd(fv)(v), f0))
+      const lin = linearizeFlat((xs) => [fv(xs[0]!)], [v], name)
+      const eta = np.minimum(0.1, np.divide(err, np.where(np.equal(err0, 0), 1, err0)))
+      return np.subtract(v, solveVec(method, (d: Array) => instantiate(evalClosed(lin.linear, [d])[0]!), f0, eta, opts.maxIter))
+    }
     return r.unravel(iterate(name, step, fv, r.vec, tol, opts.forwardMaxIter ?? 100))
   }
   const forward = opts.forward ? checkedForward(name, opts.forward, tol) : newton
@@ -105,13 +140,17 @@ export function rootSolve(F: (x: any, params: any) => any, params: unknown, x0: 
 }
 
 /**
- * The fixed point x = T(x, params) reached from x0 (plain iteration by default),
- * differentiable in params by the implicit function theorem applied to T(x, params) − x.
+ * The fixed point x = T(x, params) reached from x0 (plain iteration by default, or with
+ * Anderson acceleration), differentiable in params by the implicit function theorem applied
+ * to T(x, params) − x.
  * @example
  * ```ts
  * import { implicit, grad, np } from "wengert"
  * const fp = (a) => implicit.fixedPoint((x, p) => np.add(np.multiply(0.5, x), p), a, 0)
  * grad(fp)(1).item() // => 2
+ * // x = cos(a·x), by Anderson acceleration over the last 3 steps
+ * const x = implicit.fixedPoint((x, a) => np.cos(np.multiply(a, x)), 1, 0, { acceleration: "anderson", history: 3 })
+ * np.abs(np.subtract(np.cos(x), x)).item() < 1e-10 // => true
  * ```
  * @throws {@link index!InvalidArgumentError} when the iteration does not reach
  * max|T(x) − x| ≤ `forwardTol` within `forwardMaxIter` steps (also under jit, grad and vmap),
@@ -120,22 +159,25 @@ export function rootSolve(F: (x: any, params: any) => any, params: unknown, x0: 
  * @category implicit
  * @since 0.1.0
  */
-export function fixedPoint(T: (x: any, params: any) => any, params: unknown, x0: unknown, opts: ImplicitOptions = {}): any {
+export function fixedPoint(T: (x: any, params: any) => any, params: unknown, x0: unknown, opts: FixedPointOptions = {}): any {
   const name = "implicit.fixedPoint"
   check(name, opts)
+  const history = checkAcceleration(name, opts)
   const residual = (x: any) => {
     const rx = ravel(name, x)
     return rx.unravel(np.subtract(ravel(name, T(x, params)).vec, rx.vec))
   }
-  const tol = opts.forwardTol
-  const picard = (f: (x: any) => any, start: unknown) => {
-    const r = ravel(name, start)
-    // f(x) = T(x) − x, so x + f(x) = T(x)
-    const step = (v: Array, fv: Array) => np.add(v, fv)
-    return r.unravel(iterate(name, step, (v) => ravel(name, f(r.unravel(v))).vec, r.vec, tol, opts.forwardMaxIter ?? 1000))
+  const tol = opts.forwardTol, maxIter = opts.forwardMaxIter ?? 1000
+  const builtIn = (f: (x: any) => any, start: unknown) => {
+    const r = ravel(name, start), fv = (v: Array) => ravel(name, f(r.unravel(v))).vec
+    if (history === null || r.size === 0)
+      // f(x) = T(x) − x, so x + f(x) = T(x)
+      return r.unravel(iterate(name, (v, f) => np.add(v, f), fv, r.vec, tol, maxIter))
+    const t = tolFor(tol, r.vec), [x, err, k] = anderson(fv, r.vec, t, maxIter, history)
+    return r.unravel(checkConverged(x, err, k, { tol: t, fn: name }))
   }
   const forward = opts.forward
     ? checkedForward(name, (f, start) => opts.forward!((x: any) => { const r = ravel(name, x); return r.unravel(np.add(r.vec, ravel(name, f(x)).vec)) }, start), tol)
-    : picard
+    : builtIn
   return namedRoot(name, residual, x0, forward, linearSolver(name, opts), residualBound(opts))
 }

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../core/errors.js"
 import * as np from "../numpy/index.js"
 import { jacfwd } from "../transforms/jacobian.js"
 import { whileLoop } from "../lax/control.js"
-import { convert } from "../prims/shape.js"
+import { convert, slice } from "../prims/shape.js"
 import { ravel } from "./ravel.js"
 
 export type LinearSolver = "dense" | "cg" | "gmres"
@@ -39,7 +39,7 @@ export function checkMethod(name: string, opts: SolverOptions): LinearSolver {
 }
 
 /** x with mv(x) = b for a vector b: dense LU of the Jacobian of mv, or CG / GMRES stopping at |b − A x| ≤ tol·|b|. */
-export function solveVec(method: LinearSolver, mv: (v: Array) => Array, b: Array, tol: number, maxIter?: number): Array {
+export function solveVec(method: LinearSolver, mv: (v: Array) => Array, b: Array, tol: number | Array, maxIter?: number): Array {
   const n = b.size
   if (n === 0) return b
   if (method === "dense") return np.linalg.solve(jacfwd(mv)(np.zerosLike(b)), b)
@@ -59,7 +59,7 @@ const safeDiv = (a: Array, b: Array): Array => np.divide(a, np.where(np.equal(b,
 const int = (v: number): Array => np.array(v, { dtype: "int32" })
 
 /** Conjugate gradients (symmetric positive definite systems) until |r| ≤ tol·|b| or maxIter steps, as a lax.whileLoop. */
-function cg(mv: (v: Array) => Array, b: Array, tol: number, maxIter: number): Array {
+function cg(mv: (v: Array) => Array, b: Array, tol: number | Array, maxIter: number): Array {
   const bound = np.multiply(tol, nrm(b))
   const [x] = whileLoop(
     ([, , , rs, k]: Array[]) => np.logicalAnd(np.greater(np.sqrt(rs), bound), np.less(k, maxIter)),
@@ -77,15 +77,16 @@ function cg(mv: (v: Array) => Array, b: Array, tol: number, maxIter: number): Ar
  * per step, not j small ones) and the Hessenberg matrix reduced by Givens rotations as it
  * grows, accumulated in an (m+1)×(m+1) orthogonal Q, so |Q β e₁| past row j is the residual
  * at no extra matvec. Steps stop at |r| ≤ tol·|b|; a cycle of m steps ends by solving the
- * triangular system R y = g, then restarts from the true residual. Fixed shapes throughout (rows are written
+ * triangular system R y = g, then restarts from the true residual (carried to the next
+ * cycle: one matvec per cycle besides the steps'). Fixed shapes throughout (rows are written
  * through one-hot masks), so it runs as two nested lax.whileLoops under jit and vmap.
  */
-function gmres(mv: (v: Array) => Array, b: Array, tol: number, maxIter: number, m: number): Array {
+function gmres(mv: (v: Array) => Array, b: Array, tol: number | Array, maxIter: number, m: number): Array {
   const bound = np.multiply(tol, nrm(b))
   const rowIds = np.arange(m + 1), colIds = np.arange(m)
   const onehot = (ids: Array, j: Array | number) => convert(np.equal(ids, j), "float64")
-  const cycle = (x: Array, k0: Array): [Array, Array] => {
-    const r0 = np.subtract(b, mv(x)), beta = nrm(r0), e0 = onehot(rowIds, 0)
+  const e0 = onehot(rowIds, 0), first = (v: Array) => np.reshape(slice(v, [0], [1]), [])
+  const cycle = (x: Array, r0: Array, beta: Array, k0: Array): [Array, Array] => {
     const v0 = safeDiv(r0, beta), V0 = np.outer(e0, v0)
     // carry: the basis V (rows past j zero) and its newest row v, the rotations Q, R = Q·H and
     // the residual |g[j]| where g = Q·βe₁ = β·(column 0 of Q)
@@ -102,16 +103,18 @@ function gmres(mv: (v: Array) => Array, b: Array, tol: number, maxIter: number, 
         const hn = nrm(w), vn = safeDiv(w, hn)
         // the new Hessenberg column, rotated by the previous rotations; then the rotation (c, s)
         // of rows j, j+1 that zeroes its subdiagonal: the column becomes (…, ρ, 0, …)
-        const col = np.matmul(Q, np.add(h, np.multiply(hn, ej1)))
+        const col = np.sum(np.multiply(Q, np.add(h, np.multiply(hn, ej1))), 1)
         const a = dot(ej, col), sub = dot(ej1, col), rho = np.sqrt(np.add(np.multiply(a, a), np.multiply(sub, sub)))
         const c = np.where(np.equal(rho, 0), 1, safeDiv(a, rho)), s = safeDiv(sub, rho)
         const R2 = np.add(R, np.outer(np.add(np.multiply(col, np.subtract(1, np.add(ej, ej1))), np.multiply(rho, ej)), onehot(colIds, j)))
-        // Q ← G·Q: row j ← c·row j + s·row j+1, row j+1 ← −s·row j + c·row j+1
-        const qj = np.matmul(ej, Q), qj1 = np.matmul(ej1, Q)
-        const Q2 = np.add(Q, np.add(np.outer(ej, np.subtract(np.add(np.multiply(c, qj), np.multiply(s, qj1)), qj)),
-          np.outer(ej1, np.subtract(np.subtract(np.multiply(c, qj1), np.multiply(s, qj)), qj1))))
-        const res = np.multiply(beta, np.abs(dot(ej1, np.matmul(Q2, e0))))
-        return [np.add(V, np.outer(ej1, vn)), vn, Q2, R2, res, np.add(j, 1), np.add(k, 1)]
+        // Q ← G·Q: row j ← c·row j + s·row j+1, row j+1 ← −s·row j + c·row j+1 (small products as
+        // masked sums: inline loops rather than calls)
+        const qj = np.sum(np.multiply(np.expandDims(ej, 1), Q), 0), qj1 = np.sum(np.multiply(np.expandDims(ej1, 1), Q), 0)
+        const nj1 = np.subtract(np.multiply(c, qj1), np.multiply(s, qj))
+        const Q2 = np.add(Q, np.add(np.outer(ej, np.subtract(np.add(np.multiply(c, qj), np.multiply(s, qj1)), qj)), np.outer(ej1, np.subtract(nj1, qj1))))
+        // the residual β|Q[j+1, 0]|, read off the new row j+1
+        const res = np.multiply(beta, np.abs(first(nj1)))
+        return [np.where(np.expandDims(np.equal(rowIds, np.add(j, 1)), 1), vn, V), vn, Q2, R2, res, np.add(j, 1), np.add(k, 1)]
       },
       [V0, v0, np.eye(m + 1), np.zeros([m + 1, m]), beta, int(0), k0])
     // y = R⁻¹ g on the j columns used (unused columns get a unit diagonal and a zero right-hand side)
@@ -122,9 +125,12 @@ function gmres(mv: (v: Array) => Array, b: Array, tol: number, maxIter: number, 
     return [np.add(x, np.matmul(y, np.slice(V, [0, 0], [m, b.size]))), k]
   }
   const [x] = whileLoop(
-    ([, res, k]: Array[]) => np.logicalAnd(np.greater(res, bound), np.less(k, maxIter)),
-    ([x, , k]: Array[]) => { const [x2, k2] = cycle(x, k); return [x2, nrm(np.subtract(b, mv(x2))), k2] },
-    [np.zerosLike(b), nrm(b), int(0)])
+    ([, , res, k]: Array[]) => np.logicalAnd(np.greater(res, bound), np.less(k, maxIter)),
+    ([x, r, res, k]: Array[]) => {
+      const [x2, k2] = cycle(x, r, res, k), r2 = np.subtract(b, mv(x2))
+      return [x2, r2, nrm(r2), k2]
+    },
+    [np.zerosLike(b), b, nrm(b), int(0)])
   return x
 }
 
