@@ -4,17 +4,21 @@
 // sweep of k, "binomial" and { binomial: s }. Per row: the residual bytes that cross from the
 // forward to the backward pass and the peak bytes (ir.memoryReport of the gradient's jaxpr),
 // the time of the first call and the median of the next ones, and the forward pass alone, so
-// backward = grad − forward. Writes docs/figures/checkpoint-memory.svg (memory against k with
+// backward = grad − forward. For none, every √N and binomial, also the measured memory
+// (ir.memoryReport's { measure }: one run in the interpreter and one in freshly compiled
+// code, peak bytes of typed arrays alive at once, bytes allocated). Writes docs/figures/checkpoint-memory.svg (memory against k with
 // the least-squares fit of c0 + a·N/k + b·k) and docs/figures/checkpoint-time.svg.
-// Usage: npm run bench:checkpoint   (wengert as built in dist/; N=… S=… REPS=… BIN_S=8,32 to change)
+// Usage: npm run bench:checkpoint   (wengert as built in dist/; N=… S=… REPS=… BIN_S=8,32 to change;
+// MEASURE=0 skips the measured runs, MEASURE_INTERP=0 measures compiled code only)
 import { writeFileSync } from "node:fs"
 import { plot } from "../examples/lib/svg.ts"
 
 type Arr = { toTypedArray(): ArrayLike<number>; item(): number }
+type Measured = { peakBytes: number; allocatedBytes: number; retainedBytes: number }
 type Fn = (...a: any[]) => any
 const w = (await import(new URL("../dist/index.js", import.meta.url).href)) as {
   np: Record<string, Fn>; lax: { scan: Fn }; grad: (f: Fn) => Fn; jit: (f: Fn) => Fn; makeJaxpr: (f: Fn) => Fn
-  ir: { memoryReport: (j: unknown) => { peakBytes: number; residualBytes: number } }
+  ir: { memoryReport: (j: unknown, o?: { measure: unknown[]; backends?: string[] }) => { peakBytes: number; residualBytes: number; measured?: Record<string, Measured | undefined> } }
 }
 const { np, lax, grad, jit, makeJaxpr, ir } = w
 
@@ -35,34 +39,42 @@ function timed(f: () => Arr): { first: number; median: number; value: Float64Arr
   return { first, median: times[times.length >> 1]!, value }
 }
 
-interface Row { name: string; k?: number; s?: number; residual: number; peak: number; traceMs: number; first: number; median: number; err: number }
+interface Row { name: string; k?: number; s?: number; residual: number; peak: number; traceMs: number; first: number; median: number; err: number; measured?: { interpreter?: Measured; compiled?: Measured; ms: number } }
+const MEASURE = process.env["MEASURE"] !== "0", MEASURE_INTERP = process.env["MEASURE_INTERP"] !== "0"
 const MB = (b: number) => `${(b / 2 ** 20).toFixed(2)} MB`
 const ms = (t: number) => (t >= 1000 ? `${(t / 1000).toFixed(2)} s` : `${t.toFixed(0)} ms`)
 
 const forward = timed(() => jit(loss("none"))(p))
 let reference: Float64Array | undefined
 const rows: Row[] = []
-function measure(name: string, how: How, extra: { k?: number; s?: number } = {}): Row {
+function measure(name: string, how: How, extra: { k?: number; s?: number } = {}, measured = false): Row {
   const t0 = performance.now()
-  const rep = ir.memoryReport(makeJaxpr(grad(loss(how)))(p))
+  const jaxpr = makeJaxpr(grad(loss(how)))(p)
+  const rep = ir.memoryReport(jaxpr)
   const traceMs = performance.now() - t0
+  let m: Row["measured"]
+  if (measured && MEASURE) {
+    const t1 = performance.now()
+    const got = ir.memoryReport(jaxpr, { measure: [p], backends: MEASURE_INTERP ? ["interpreter", "compiled"] : ["compiled"] }).measured!
+    m = { interpreter: got["interpreter"], compiled: got["compiled"], ms: performance.now() - t1 }
+  }
   const g = timed(() => jit(grad(loss(how)))(p))
   reference ??= g.value
   let err = 0, scale = 0
   for (let i = 0; i < S; i++) { err = Math.max(err, Math.abs(g.value[i]! - reference[i]!)); scale = Math.max(scale, Math.abs(reference[i]!)) }
-  const row = { name, ...extra, residual: rep.residualBytes, peak: rep.peakBytes, traceMs, first: g.first, median: g.median, err: err / scale }
+  const row: Row = { name, ...extra, residual: rep.residualBytes, peak: rep.peakBytes, traceMs, first: g.first, median: g.median, err: err / scale, ...(m ? { measured: m } : {}) }
   rows.push(row)
   console.error(`${name}: residual ${MB(row.residual)}, peak ${MB(row.peak)}, grad ${ms(row.median)}`)
   return row
 }
 
-const none = measure("none", "none")
+const none = measure("none", "none", {}, true)
 const root = Math.round(Math.sqrt(N))
 const ks = [10, 25, 50, root, 200, 400, 1000].filter((k, i, a) => k <= N && a.indexOf(k) === i).sort((a, b) => a - b)
-const sweep = ks.map((k) => measure(`every ${k}${k === root ? " (√N)" : ""}`, { every: k }, { k }))
+const sweep = ks.map((k) => measure(`every ${k}${k === root ? " (√N)" : ""}`, { every: k }, { k }, k === root))
 const binDefault = Math.max(1, Math.ceil(Math.log2(N)))
 const extraS = (process.env["BIN_S"] ?? "8,32").split(",").filter(Boolean).map(Number)
-const bins = [measure(`binomial (s = ⌈log₂ N⌉ = ${binDefault})`, "binomial", { s: binDefault }), ...extraS.map((s) => measure(`binomial, s = ${s}`, { binomial: s }, { s }))]
+const bins = [measure(`binomial (s = ⌈log₂ N⌉ = ${binDefault})`, "binomial", { s: binDefault }, true), ...extraS.map((s) => measure(`binomial, s = ${s}`, { binomial: s }, { s }))]
 
 console.log(`gradient w.r.t. p of Σ x_N², N = ${N} Euler steps, state S = ${S} float64 (${MB(8 * S)}); jit(grad), median of ${REPS} after the first call`)
 console.log(`forward pass alone (jit): ${ms(forward.median)}\n`)
@@ -71,6 +83,19 @@ console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 const back = (r: Row) => Math.max(0, r.median - forward.median)
 for (const r of rows)
   console.log(`| ${r.name} | ${MB(r.residual)} | ${MB(r.peak)} | ${(none.residual / r.residual).toFixed(1)}× less | ${ms(r.first)} | ${ms(r.median)} | ${ms(back(r))} | ${(back(r) / back(none)).toFixed(2)}× | ${r.err ? r.err.toExponential(1) : "0"} |`)
+
+if (MEASURE) {
+  console.log(`\nmeasured memory (ir.memoryReport(jaxpr, { measure: [p] }), one run per backend): peak = most bytes of typed arrays alive at once;`)
+  console.log("retained = still alive after the run (outputs; compiled: also the programs' pooled buffers); allocated = all buffers the run made\n")
+  console.log("| checkpoint | static peak | interpreter: peak | compiled: peak | compiled: retained | interpreter: allocated | compiled: allocated |")
+  console.log("|---|--:|--:|--:|--:|--:|--:|")
+  const cell = (x: Measured | undefined, f: keyof Measured) => (x ? MB(x[f]) : "not run")
+  for (const r of rows) if (r.measured) {
+    const { interpreter: i, compiled: c } = r.measured
+    console.log(`| ${r.name} | ${MB(r.peak)} | ${cell(i, "peakBytes")} | ${cell(c, "peakBytes")} | ${cell(c, "retainedBytes")} | ${cell(i, "allocatedBytes")} | ${cell(c, "allocatedBytes")} |`)
+  }
+  console.log(`(measured runs took ${rows.filter((r) => r.measured).map((r) => `${r.name}: ${ms(r.measured!.ms)}`).join(", ")})`)
+}
 
 // least squares of residual+peak memory M(k) = c0 + a·N/k + b·k (the model S(N/k + k))
 function fit(ys: readonly number[]): { c0: number; a: number; b: number } {

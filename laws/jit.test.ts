@@ -79,6 +79,14 @@ const structural: [string, Op][] = [
   // a full reduction, a scalar op on it (still a pending sink when it is read), broadcast back
   // by a rank-0 operand (the log-softmax shape: x - log Σ exp x)
   ["sinkScalar", (x, _y, c) => lax.sub(x, [lax.log1p, lax.tanh, lax.neg][c % 3]!(lax.abs(lax.reduceSum(x, full(x)))))],
+  // two pads of values of one loop added (one step apart along the last axis: a stencil sum,
+  // added in that loop with one operand carried a step), sliced back to x's shape
+  ["stencil", (x, _y, c) => {
+    if (x.ndim === 0) return x
+    const cfg = (lo: number) => x.shape.map((_, i) => (i === x.ndim - 1 ? [lo, 2 - lo, 0] : [0, 0, 0]) as [number, number, number])
+    const s = lax.add(lax.pad(lax.sin(x), 0, cfg(c % 3)), lax.pad(lax.neg(x), c & 8 ? -0 : 1.5, cfg((c >> 2) % 3)))
+    return lax.slice(s, x.shape.map((_, i) => (i === x.ndim - 1 ? 1 : 0)), x.shape.map((d, i) => (i === x.ndim - 1 ? d + 1 : d)))
+  }],
   ["concat", (x) => (x.ndim === 0 ? x : lax.slice(lax.concatenate([x, lax.neg(x)], 0), x.shape.map(() => 0), x.shape))],
 ]
 const OPS: [string, Op][] = [

@@ -31,7 +31,7 @@ export function print(j: Jaxpr | ClosedJaxpr): string {
 export function effects(j: Jaxpr | ClosedJaxpr): EffectSet {
   return "jaxpr" in j ? j.jaxpr.effects : j.effects
 }
-export { memoryReport, type MemoryReport } from "./memory.js"
+export { memoryReport, type MemoryReport, type MemoryReportOptions, type MeasuredMemory, type MeasuredBackend } from "./memory.js"
 export { encode, type IrJson } from "./encode.js"
 export { decode, type DecodeOptions } from "./decode.js"
 export { defaultLimits, type DecodeLimits } from "./schema.js"

@@ -2,10 +2,15 @@
 // the equation that makes it to its last use (outputs to the end); sub-jaxprs in params
 // (control flow, checkpoint) add their own peak while their equation runs. Analyses are
 // memoized per jaxpr, since checkpointed gradients share bodies between many equations.
+// Asked to, it also runs the jaxpr and reports measured figures (measure.ts).
 
 import type { ShapedArray } from "../core/aval.js"
 import type { DType } from "../core/dtype.js"
 import { ClosedJaxpr, type Jaxpr, Var } from "../core/ir.js"
+import { InvalidArgumentError } from "../core/errors.js"
+import { type MeasuredBackend, type MeasuredMemory, measureMemory } from "./measure.js"
+
+export type { MeasuredBackend, MeasuredMemory } from "./measure.js"
 
 const itemBytes: Record<DType, number> = { float64: 8, float32: 4, int32: 4, uint32: 4, bool: 1 }
 export const bytesOf = (a: ShapedArray): number => a.size * itemBytes[a.dtype]
@@ -29,6 +34,16 @@ export interface MemoryReport {
   /** Index of the equation at which the peak is reached (-1: before any equation). */
   readonly peakAtEqn: number
   readonly eqnCount: number
+  /** Measured figures per backend, present when `memoryReport` was given `{ measure: args }`. */
+  readonly measured?: { readonly interpreter?: MeasuredMemory; readonly compiled?: MeasuredMemory }
+}
+
+/** What `memoryReport` should measure besides its static analysis. */
+export interface MemoryReportOptions {
+  /** Arguments (one per invar, as `evalJaxpr` takes them) to run the jaxpr on once per backend. */
+  readonly measure: readonly unknown[]
+  /** The backends to run it with (default both). */
+  readonly backends?: readonly MeasuredBackend[]
 }
 
 function subJaxprs(params: Record<string, unknown>): Jaxpr[] {
@@ -100,6 +115,11 @@ function analyze(jaxpr: Jaxpr): MemoryReport {
  * Peak live bytes of a jaxpr in its execution order, with its input, output and constant
  * bytes and the residual bytes a gradient's forward pass keeps for its backward pass:
  * `ir.memoryReport(makeJaxpr(grad(f))(x)).peakBytes` is what a gradient keeps alive.
+ * Given `{ measure: args }`, it also runs the jaxpr on `args` through the interpreter and
+ * through freshly compiled code and adds what an allocation counter saw in each
+ * (`measured.interpreter`, `measured.compiled`: peak bytes of typed arrays alive at once and
+ * bytes allocated; {@link MeasuredMemory} says what is counted). Runs that are not measured
+ * pay one check per array allocation.
  * @example
  * ```ts
  * import { grad, ir, makeJaxpr, np } from "wengert"
@@ -107,9 +127,27 @@ function analyze(jaxpr: Jaxpr): MemoryReport {
  * // the gradient of sum(sin(sin x)) keeps cos x and cos(sin x): 2 × 4 float64s
  * ir.memoryReport(makeJaxpr(grad((x) => np.sum(np.sin(np.sin(x)))))(np.zeros([4]))).residualBytes // => 64
  * ```
+ * @example
+ * ```ts
+ * import { ir, makeJaxpr, np } from "wengert"
+ * // measured: the input and sin's output, 2 × 4 float64s, alive at once
+ * const x = np.zeros([4])
+ * const { measured } = ir.memoryReport(makeJaxpr((x) => np.sin(x))(x), { measure: [x] })
+ * measured.interpreter // => {"peakBytes":64,"allocatedBytes":32,"retainedBytes":32}
+ * measured.compiled // => {"peakBytes":64,"allocatedBytes":32,"retainedBytes":32}
+ * ```
+ * @throws {@link index!InvalidArgumentError} when the arguments to measure with do not match
+ * the jaxpr's inputs, or a bare jaxpr with constants is given to measure.
  * @category ir
  * @since 0.1.0
  */
-export function memoryReport(j: ClosedJaxpr | Jaxpr): MemoryReport {
-  return analyze(j instanceof ClosedJaxpr ? j.jaxpr : j)
+export function memoryReport(j: ClosedJaxpr | Jaxpr): MemoryReport
+export function memoryReport(j: ClosedJaxpr | Jaxpr, options: MemoryReportOptions): MemoryReport & { readonly measured: NonNullable<MemoryReport["measured"]> }
+export function memoryReport(j: ClosedJaxpr | Jaxpr, options?: MemoryReportOptions): MemoryReport {
+  const report = analyze(j instanceof ClosedJaxpr ? j.jaxpr : j)
+  if (options === undefined) return report
+  if (!(j instanceof ClosedJaxpr) && j.constvars.length > 0)
+    throw new InvalidArgumentError("ir.memoryReport", `this jaxpr has ${j.constvars.length} constant${j.constvars.length === 1 ? "" : "s"}; pass the ClosedJaxpr (as makeJaxpr returns it) to measure it.`)
+  const closed = j instanceof ClosedJaxpr ? j : new ClosedJaxpr(j, [])
+  return { ...report, measured: measureMemory(closed, options.measure, options.backends ?? ["interpreter", "compiled"]) }
 }

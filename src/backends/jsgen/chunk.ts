@@ -17,14 +17,16 @@ export interface Assembled {
   readonly chunks: number
 }
 
-export function assemble(items: readonly Emitted[], outScalars: readonly number[], limit = CHUNK_WEIGHT): Assembled {
+export function assemble(items: readonly Emitted[], outScalars: readonly number[], limit = CHUNK_WEIGHT, outSlots: ReadonlySet<number> = new Set()): Assembled {
   // 1. partition
   const chunkOf: number[] = new Array(items.length)
-  let c = 0, w = 0
+  let c = 0, w = 0, lastAlone = false
   items.forEach((it, t) => {
-    if (w > 0 && w + it.weight > limit) { c++; w = 0 }
+    // a long loop (Emitted.alone) gets a chunk of its own
+    if (w > 0 && (w + it.weight > limit || it.alone || lastAlone)) { c++; w = 0 }
     chunkOf[t] = c
     w += it.weight
+    lastAlone = it.alone === true
   })
   const nChunks = items.length ? c + 1 : 1
   // 2. where each scalar is defined and last read
@@ -51,7 +53,20 @@ export function assemble(items: readonly Emitted[], outScalars: readonly number[
     }
     for (const v of endAfter[k]!) free.push(slot.get(v)!)
   }
-  // 4. chunk functions
+  // 4. a fallback's result (a slot it defines) is let go of after its last read, so that a
+  // long program (a checkpointed gradient's segments) holds no more than it still needs;
+  // R tells a memory measurement
+  const lastRead = new Map<number, number>(), definedAt = new Map<number, number>()
+  items.forEach((it, t) => {
+    for (const s of it.extDefs) if (!outSlots.has(s)) { definedAt.set(s, t); lastRead.set(s, t) }
+    for (const s of it.slots) if (lastRead.has(s)) lastRead.set(s, t)
+  })
+  const releases: string[][] = items.map(() => [])
+  for (const [s, t] of lastRead) {
+    const b = bName(s), local = chunkOf[definedAt.get(s)!] === chunkOf[t]
+    releases[t]!.push(`R(${b});B[${int(s)}]=${local ? `${b}=` : ""}undefined;`)
+  }
+  // 5. chunk functions
   const fns: string[] = []
   let t = 0
   for (let k = 0; k < nChunks; k++) {
@@ -62,6 +77,7 @@ export function assemble(items: readonly Emitted[], outScalars: readonly number[
       for (const s of it.extDefs) defined.add(s)
       for (const v of it.sReads) if (def.get(v) !== k) loads.add(v)
       body.push(it.text)
+      if (releases[t]!.length) body.push(releases[t]!.join(""))
     }
     const head: string[] = []
     if (bufs.size) head.push(`const ${[...bufs].map((s) => `${bName(s)}=B[${int(s)}]`).join(",")};`)

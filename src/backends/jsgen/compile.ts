@@ -15,6 +15,7 @@ import { emitItems } from "./emit.js"
 import { CHUNK_WEIGHT, assemble } from "./chunk.js"
 import { preludeText, sharedHelpers, warmUp } from "./prelude.js"
 import { type Runner, controlRunner } from "./controlRunners.js"
+import { meter, noteAlloc } from "../../ir/measureMeter.js"
 
 export interface CompileOptions {
   /** Weight (about one statement each) of one generated function; see chunk.ts. */
@@ -47,7 +48,8 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
   const plan = planBuffers(sch)
   const emitted = emitItems(sch, plan)
   const outScalars = sch.outputs.flatMap((o) => ("sc" in o && o.sc >= 0 ? [o.sc] : []))
-  const asm = assemble(emitted, outScalars, opts.chunkWeight ?? CHUNK_WEIGHT)
+  const outSlots = new Set(sch.outputs.flatMap((o) => ("buf" in o ? [plan.slot[o.buf]!] : [])))
+  const asm = assemble(emitted, outScalars, opts.chunkWeight ?? CHUNK_WEIGHT, outSlots)
   const source = `"use strict";\n${preludeText(sch.helpers)}\n${asm.source}`
   const fallbacks = sch.fallbacks.map((e) => {
     const ins = e.inputs.map((a) => a.aval)
@@ -55,13 +57,14 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
     const loop: Runner | null = controlRunner(e.prim.name, e.params, ins, (c) => compileShared(c, opts))
     return { e, ins, outs: e.outputs.map((o) => o.aval), loop }
   })
-  const F: Fallback = (k, args) => {
+  const callFallback: Fallback = (k, args) => {
     const { e, ins, outs, loop } = fallbacks[k]!
     if (loop) return loop(args)
     const nd = args.map((x, i) => {
       const a = ins[i]!
       if (typeof x !== "number") return new NdArray(x, a.shape, a.dtype, a.weakType)
       const d = allocate(a.dtype, 1); d[0] = x
+      noteAlloc(d)
       return new NdArray(d, a.shape, a.dtype, a.weakType)
     })
     return e.prim.impl(nd, e.params).map((o, j) => {
@@ -72,14 +75,25 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
       return args.some((x) => typeof x !== "number" && x.buffer === o.data.buffer) ? o.data.slice() : o.data
     })
   }
+  // when measuring, a fallback's arrays live in a scope of their own; what it returns is held
+  // by the program's buffer table until the end of the call
+  const F: Fallback = (k, args) => {
+    const m = meter
+    if (m === undefined) return callFallback(k, args)
+    let outs: TypedArray[] = []
+    m.enter()
+    try { outs = callFallback(k, args); noteAlloc(...outs); return outs } finally { m.exit(outs) }
+  }
   for (const h of sch.helpers) warmUp(h)
-  const gen = new Function("F", "H", source)(F, sharedHelpers) as (B: unknown[], S: Float64Array) => void
+  const gen = new Function("F", "H", "R", source)(F, sharedHelpers, release) as (B: unknown[], S: Float64Array) => void
 
   const outAvals = closed.jaxpr.outvars.map((a) => a.aval)
   const inAvals = closed.jaxpr.invars.map((v) => v.aval)
-  const newState = () => {
+  const newState = (persistent: boolean) => {
     const B: unknown[] = plan.slots.map((s) =>
       s.cls === "const" ? s.data : s.cls === "pool" ? allocate(s.dtype, s.size) : undefined)
+    // pooled buffers live as long as the program (a nested call's, until it returns)
+    if (meter !== undefined) plan.slots.forEach((s, k) => { if (s.cls === "pool") meter!.note(B[k] as TypedArray, persistent) })
     return { B, S: new Float64Array(asm.nS) }
   }
   let state: ReturnType<typeof newState> | null = null
@@ -88,9 +102,11 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
   const run = (xs: readonly Array[]): Array[] => {
     if (xs.length !== inAvals.length)
       throw new InvalidArgumentError("jit", `the compiled program takes ${inAvals.length} arguments but ${xs.length} were given.`)
-    const nested = busy
-    const { B, S } = nested ? newState() : (state ??= newState())
+    const nested = busy, m = meter
+    m?.enter()
+    const { B, S } = nested ? newState(false) : (state ??= newState(true))
     busy = true
+    const returned: TypedArray[] = []
     try {
       plan.slots.forEach((s, k) => {
         if (s.cls === "in") {
@@ -100,9 +116,9 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
           B[k] = x.data
         } else if (s.cls === "out") B[k] = allocate(s.dtype, s.size)
       })
+      if (m !== undefined) plan.slots.forEach((s, k) => { if (s.cls === "out") noteAlloc(B[k] as TypedArray) })
       gen(B, S)
-      const returned: TypedArray[] = []
-      return sch.outputs.map((o, j) => {
+      const outs = sch.outputs.map((o, j) => {
         const aval = outAvals[j]!
         let data: TypedArray
         if ("lit" in o) data = filled(aval.dtype, o.lit)
@@ -115,9 +131,12 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
         returned.push(data)
         return new NdArray(data, aval.shape, aval.dtype, aval.weakType)
       })
+      if (m !== undefined) noteAlloc(...returned)
+      return outs
     } finally {
       if (!nested) busy = false
       plan.slots.forEach((s, k) => { if (s.cls === "in" || s.cls === "out" || s.cls === "ext") B[k] = undefined })
+      m?.exit(returned)
     }
   }
   // runInto: outputs stored straight into the caller's arrays where the plan gives them a slot
@@ -130,8 +149,9 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
     return plan.slots[k]!.cls === "out" && sch.outputs.findIndex((q) => "buf" in q && plan.slot[q.buf] === k) === j ? k : -1
   })
   const runInto = (ins: readonly TypedArray[], outs: readonly TypedArray[]): void => {
-    const nested = busy
-    const { B, S } = nested ? newState() : (state ??= newState())
+    const nested = busy, m = meter
+    m?.enter()
+    const { B, S } = nested ? newState(false) : (state ??= newState(true))
     busy = true
     try {
       for (const [k, i] of inSlots) B[k] = ins[i]
@@ -146,6 +166,7 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
     } finally {
       if (!nested) busy = false
       for (const k of transient) B[k] = undefined
+      m?.exit([])
     }
   }
   return {
@@ -159,11 +180,16 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
 
 // Sub-jaxprs are often shared (one checkpointed body per call site of a nested schedule, the
 // same scan body in a forward and a recomputing pass): each compiles once per process.
+/** A fallback result compiled code is done with: a memory measurement stops counting it. */
+const release = (d: TypedArray): void => { if (meter?.compiled) meter.release(d) }
+
 const shared = new WeakMap<ClosedJaxpr, CompiledProgram>()
 function compileShared(c: ClosedJaxpr, opts: CompileOptions): CompiledProgram {
   if (opts.chunkWeight !== undefined || opts.reroll !== undefined) return compileJaxpr(c, opts)
-  let p = shared.get(c)
-  if (!p) { p = compileJaxpr(c); shared.set(c, p) }
+  // a measurement compiles its own copies, so that their buffers are allocated (and counted) in it
+  const cache = (meter?.programs ?? shared) as WeakMap<ClosedJaxpr, CompiledProgram>
+  let p = cache.get(c)
+  if (!p) { p = compileJaxpr(c); cache.set(c, p) }
   return p
 }
 

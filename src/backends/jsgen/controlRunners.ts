@@ -10,6 +10,7 @@ import { ClosedJaxpr } from "../../core/ir.js"
 import { NdArray } from "../../core/array.js"
 import { type LinearSolveP, checkResidual } from "../../prims/control/linearSolve.js"
 import type { ShapedArray } from "../../core/aval.js"
+import { noteAlloc, noteReuse } from "../../ir/measureMeter.js"
 
 /** A compiled sub-program run on caller-owned arrays: reads `ins`, writes every `outs[j]`. */
 export interface Step { runInto(ins: readonly TypedArray[], outs: readonly TypedArray[]): void }
@@ -19,9 +20,32 @@ export type Runner = (args: readonly (number | TypedArray)[]) => TypedArray[]
 
 const isInt = (x: unknown, lo = 0): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= lo
 const fresh = (avals: readonly ShapedArray[]) => avals.map((a) => allocate(a.dtype, a.size))
+
+/**
+ * Two sets of loop carries per call, one of them kept from the last call: a loop returns
+ * the set holding its result and hands the other back here (a solver's while loop runs on
+ * every gradient; allocating both sets each time was a few percent of it, plus GC).
+ */
+function carrySets(avals: readonly ShapedArray[]) {
+  let spare: TypedArray[] | null = null
+  return {
+    take(): [TypedArray[], TypedArray[]] {
+      const a = fresh(avals), b = spare ?? fresh(avals)
+      noteAlloc(...a)
+      if (spare) noteReuse(spare); else noteAlloc(...b)
+      spare = null // a nested call of this loop allocates its own
+      return [a, b]
+    },
+    /** The set the result is not in (the loop returns `result`: its carries, or its inputs). */
+    giveBack(sets: readonly TypedArray[][], result: readonly TypedArray[]): void {
+      spare = sets.find((s) => s[0] !== result[0]) ?? null
+    },
+  }
+}
 function asArray(x: number | TypedArray, dtype: DType): TypedArray {
   if (typeof x !== "number") return x
   const d = allocate(dtype, 1)
+  noteAlloc(d)
   d[0] = x
   return d
 }
@@ -53,6 +77,7 @@ function callRunner(body: unknown, inputs: readonly number[], compile: Compile):
   const prog = compile(body), outAvals = body.outAvals
   return (args) => {
     const outs = fresh(outAvals)
+    noteAlloc(...outs)
     prog.runInto(inputs.map((i, k) => asArray(args[i]!, body.inAvals[k]!.dtype)), outs)
     return outs
   }
@@ -73,9 +98,11 @@ function linearSolveRunner(p: Record<string, unknown>, inAvals: readonly ShapedA
   return (args) => {
     const arr = args.map((x, i) => asArray(x, inAvals[i]!.dtype))
     const rhs = arr.slice(c), x = fresh(solve.outAvals)
+    noteAlloc(...x)
     s.runInto([...arr.slice(a, a + ns), ...rhs], x)
     if (mv) {
       const ax = fresh(matvec.outAvals), nd = (d: TypedArray, a: ShapedArray) => new NdArray(d, a.shape, a.dtype, a.weakType)
+      noteAlloc(...ax)
       mv.runInto([...arr.slice(0, a), ...x], ax)
       checkResidual(p as LinearSolveP, ax.map((d, i) => nd(d, matvec.outAvals[i]!)), rhs.map((d, i) => nd(d, inAvals[c + i]!)))
     }
@@ -90,10 +117,12 @@ function scanRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[],
   if (ins.length !== n || nc + nk > n || outs.length < nk) return null
   const body = compile(jaxpr)
   const xRow = ins.slice(nc + nk).map((a) => a.size), yRow = outs.slice(nk).map((a) => a.size)
+  const carries = carrySets(outs.slice(0, nk))
   return (args) => {
     const a = args.map((x, i) => asArray(x, inAvals[i]!.dtype))
-    const bufs = [fresh(outs.slice(0, nk)), fresh(outs.slice(0, nk))]
+    const bufs = carries.take()
     const ys = outs.slice(nk).map((o) => allocate(o.dtype, o.size * L))
+    noteAlloc(...ys)
     const stepIns = a.slice(), stepOuts: TypedArray[] = new Array(outs.length)
     let cur = a.slice(nc, nc + nk)
     for (let i = 0; i < L; i++) {
@@ -104,6 +133,7 @@ function scanRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[],
       body.runInto(stepIns, stepOuts)
       cur = next
     }
+    if (nk > 0) carries.giveBack(bufs, cur)
     return owned([...cur, ...ys], args)
   }
 }
@@ -113,10 +143,11 @@ function whileRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[]
   if (!(cj instanceof ClosedJaxpr) || !(bj instanceof ClosedJaxpr) || !isInt(cn) || !isInt(bn) || cn + bn > inAvals.length) return null
   const nk = inAvals.length - cn - bn
   if (cj.inAvals.length !== cn + nk || bj.inAvals.length !== bn + nk || bj.outAvals.length !== nk || cj.outAvals.length !== 1) return null
-  const pred = compile(cj), body = compile(bj), carryAvals = bj.outAvals
+  const pred = compile(cj), body = compile(bj), carries = carrySets(bj.outAvals)
   return (args) => {
     const a = args.map((x, i) => asArray(x, inAvals[i]!.dtype))
-    const bufs = [fresh(carryAvals), fresh(carryAvals)], flag = [allocate("bool", 1)]
+    const bufs = carries.take(), flag = [allocate("bool", 1)]
+    noteAlloc(...flag)
     const predIns = a.slice(0, cn), bodyIns = a.slice(cn, cn + bn)
     let cur = a.slice(cn + bn)
     for (let i = 0; ; i++) {
@@ -127,6 +158,7 @@ function whileRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[]
       body.runInto(bodyIns, next)
       cur = next
     }
+    if (nk > 0) carries.giveBack(bufs, cur)
     return owned(cur, args)
   }
 }
@@ -140,6 +172,7 @@ function condRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[],
     const index = typeof args[0] === "number" ? args[0] : args[0]![0]!
     const k = Math.min(Math.max(index, 0), compiled.length - 1)
     const outs = fresh(outAvals)
+    noteAlloc(...outs)
     compiled[k]!.runInto(args.slice(1).map((x, i) => asArray(x, inAvals[i + 1]!.dtype)), outs)
     return outs
   }

@@ -4,7 +4,7 @@
 // read back), members as loop-local consts, stores and reduction accumulators at the end.
 
 import type { DType } from "../../core/dtype.js"
-import type { Group, Item, Operand, Ref, Roll, RollOp, ScanLoop, Sink, Strided } from "./types.js"
+import type { Group, Item, Member, Operand, Ref, Roll, RollOp, ScanLoop, Sink, Strided } from "./types.js"
 import type { Schedule } from "./fuse.js"
 import type { BufferPlan } from "./bufferPlan.js"
 import { bName, int, num, sName, tName, wrap } from "./text.js"
@@ -18,7 +18,16 @@ export interface Emitted {
   /** Buffer slots used; `extDefs` are slots this item itself assigns (fallback results). */
   readonly slots: readonly number[]
   readonly extDefs: readonly number[]
+  /**
+   * A long loop, given a function of its own (chunk.ts): V8 compiles a hot loop on stack
+   * replacement, and a function holding several loops and calls deoptimizes at each call or
+   * loop its first run has not reached yet (W2's first call spent ~30 ms recompiling one).
+   */
+  readonly alone?: boolean
 }
+
+/** Trip counts from which a loop runs in a function of its own. */
+const ALONE_TRIPS = 1024
 
 /** Substitutes operand texts for the $k placeholders of a scalar template. */
 export const fillTemplate = (tpl: string, refs: readonly Ref[], ref: (r: Ref) => string): string =>
@@ -56,8 +65,10 @@ export function emitItems(sch: Schedule, plan: BufferPlan): Emitted[] {
       case "fb": {
         const r = `r${int(tag++)}`
         const args = it.ins.map((x) => ("sc" in x ? ref(x.sc) : buf(x.buf)))
-        const lines = [`const ${r}=F(${int(it.index)},[${args.join(",")}]);`]
-        it.outs.forEach((o, j) => lines.push(o.scalar ? `const ${sName(o.v)}=${r}[${int(j)}][0];` : `const ${buf(o.v)}=B[${int(slotOf(o.v))}]=${r}[${int(j)}];`))
+        // `let`: chunk.ts lets go of each result after its last read (`r` right away)
+        const lines = [`let ${r}=F(${int(it.index)},[${args.join(",")}]);`]
+        it.outs.forEach((o, j) => lines.push(o.scalar ? `const ${sName(o.v)}=${r}[${int(j)}][0];` : `let ${buf(o.v)}=B[${int(slotOf(o.v))}]=${r}[${int(j)}];`))
+        lines.push(`${r}=undefined;`)
         return {
           text: lines.join("\n"), weight: 3,
           sDefs: it.outs.filter((o) => o.scalar).map((o) => o.v),
@@ -103,7 +114,7 @@ export function emitItems(sch: Schedule, plan: BufferPlan): Emitted[] {
       text, weight: 3 + body.reduce((w, b) => w + b.weight, 0),
       sDefs: L.carries.map((q) => q.outVar),
       sReads: [...L.reads, ...L.carries.flatMap((q) => (q.init >= 0 ? [q.init] : []))],
-      slots: [...slots], extDefs: [],
+      slots: [...slots], extDefs: [], alone: L.length >= ALONE_TRIPS,
     }
   }
   return emitList(sch.items)
@@ -145,7 +156,7 @@ function roll(r: Roll, ref: (x: Ref) => string, buf: (v: number) => string, slot
   const updates = r.carried.map((c, k) => `c${int(k)}=u${int(c.q)};`).join("")
   const decl = r.finals.length ? `let ${r.finals.map((f) => `${sName(f.v)}=0`).join(",")};\n` : ""
   const text = `${decl}{${inits.length ? `let ${inits.join(",")};` : ""}\nfor(let j=0;j<${int(r.R)};j++){\n${[...lines, ...body].join("\n")}\n${updates}}}`
-  return { text, weight: 3 + r.body.length, sDefs: r.finals.map((f) => f.v), sReads, slots: [...slots], extDefs: [] }
+  return { text, weight: 3 + r.body.length, sDefs: r.finals.map((f) => f.v), sReads, slots: [...slots], extDefs: [], alone: r.R >= ALONE_TRIPS }
 }
 
 function loop(g: Group, sch: Schedule, plan: BufferPlan, ref: (r: Ref) => string, buf: (v: number) => string, tag: string): Emitted {
@@ -182,6 +193,23 @@ function loop(g: Group, sch: Schedule, plan: BufferPlan, ref: (r: Ref) => string
   // register-mode sinks accumulate in a local opened before level r (the first reduced level)
   const pre: string[][] = levels.map(() => []).concat([[]]), post: string[][] = levels.map(() => []).concat([[]])
   const before: string[] = [], after: string[] = [], bodyTail: ((idx: readonly string[]) => string)[] = []
+  const expr = (m: Member, args: readonly string[]): string => {
+    const t = m.rule.expr(args, { params: m.params, inDtypes: m.inDtypes, outDtype: m.dtype, need: () => {} })
+    if (t === null) throw new Error("internal: an elementwise rule declined at emission")
+    return finish(m.rule.f32, m.rule.ints, m.dtype, t)
+  }
+  // stencil sums (Member.carry): the late input waits in w<out> for one innermost step
+  const inner = levels.length - 1
+  for (const { m, at } of members) {
+    const c = m.carry
+    if (!c) continue
+    if (inner < 0 || levels[inner]!.axes.join() !== String(c.axis)) throw new Error("internal: a stencil sum's axis is not the innermost loop")
+    const w = `w${int(m.out)}`, tail = [...c.pads]
+    tail[c.k] = w
+    pre[inner]!.push(`let ${w}=${c.pads[c.k]};`)
+    const end = `${baseAt(levels, exprs, at, inner, tag)}+${int(levels[inner]!.size * levels[inner]!.strides[at]!)}`
+    post[inner]!.push(`${buf(m.out)}[${end}]=${expr(m, tail)};`)
+  }
   for (const { s, val, out, scalar } of sinks) {
     const acc = `a${int(s.out)}`, init = num(s.rule.init)
     const r = registerLevel(levels, s)
@@ -205,10 +233,11 @@ function loop(g: Group, sch: Schedule, plan: BufferPlan, ref: (r: Ref) => string
       const lines: string[] = []
       for (const l of loads.values()) lines.push(`const ${l.name}=${buf(l.v)}[${idx[l.expr]}];`)
       for (const { m, ops, at } of members) {
-        const t = m.rule.expr(ops.map((f) => f()), { params: m.params, inDtypes: m.inDtypes, outDtype: m.dtype, need: () => {} })
-        if (t === null) throw new Error("internal: an elementwise rule declined at emission")
-        lines.push(`const ${tName(m.out)}=${finish(m.rule.f32, m.rule.ints, m.dtype, t)};`)
+        const args = ops.map((f) => f()), late = m.carry ? args[m.carry.k]! : ""
+        if (m.carry) args[m.carry.k] = `w${int(m.out)}`
+        lines.push(`const ${tName(m.out)}=${expr(m, args)};`)
         if (m.store) lines.push(`${buf(m.out)}[${idx[at]}]=${tName(m.out)};`)
+        if (m.carry) lines.push(`w${int(m.out)}=${late};`)
       }
       for (const b of bodyTail) lines.push(b(idx))
       return lines.join("\n")
@@ -217,7 +246,7 @@ function loop(g: Group, sch: Schedule, plan: BufferPlan, ref: (r: Ref) => string
   return {
     text: [...fills, ...before, text, ...after].join("\n"),
     weight: 3 + g.members.length + 2 * g.sinks.length + loads.size,
-    sDefs, sReads, slots, extDefs: [],
+    sDefs, sReads, slots, extDefs: [], alone: g.shape.reduce((n, d) => n * d, 1) >= ALONE_TRIPS,
   }
 }
 /** The level from which all of a sink's levels are reduced and before which none are; null if they interleave. */

@@ -10,9 +10,11 @@ import { NdArray } from "../../core/array.js"
 import type { DType, TypedArray } from "../../core/dtype.js"
 import { InvalidArgumentError } from "../../core/errors.js"
 import type { Analysis } from "./analyze.js"
-import type { ElemRule, EmitCtx, Helper, Item, KernelPlan, MemView, Operand, Ref, ReduceRule, Rule, Strided, ViewRule } from "./types.js"
+import type { ElemRule, EmitCtx, Grid, Helper, Item, KernelPlan, MemView, Operand, Ref, ReduceRule, Rule, Strided, ViewRule } from "./types.js"
 import { ruleFor } from "./rules.js"
 import { padPlacement } from "./kernels.js"
+import { finish } from "./emit.js"
+import { addP } from "../../prims/elementwise.js"
 import { ints } from "./text.js"
 import { contiguousStrides, squeeze } from "./loops.js"
 import { BUF, FUSED, SCALAR, SINK, SMALL, SPLAT, SVEC, Sched, VIEW, copyRule } from "./state.js"
@@ -41,6 +43,12 @@ export interface Schedule {
 const noDtypes: readonly DType[] = []
 const isEmpty = (x: unknown): boolean => Array.isArray(x) && x.length === 0
 const outerRule: ElemRule = { kind: "elem", arity: 2, f32: true, ints: false, usesParams: false, expr: ([a, b]) => `(0+${a}*${b})` }
+
+/** A grid's placement over its group's axes, in its shape's row-major layout. */
+function gridAt(grid: Grid): Strided {
+  const cs = contiguousStrides(grid.shape)
+  return { off: grid.lo.reduce((n, l, a) => n + l * cs[a]!, 0), strides: grid.walk.map(([a, st]) => st * cs[a]!) }
+}
 
 /** Whether a view keeps every element at its row-major position (it only adds or drops unit axes). */
 function sameOrder(rule: ViewRule, e: Eqn, from: readonly number[], to: readonly number[]): boolean {
@@ -74,6 +82,7 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
       if (k !== null && !S.isScalarAtom(e.inputs[k]!)) { S.aliasTo(o, e.inputs[k]!); return true }
     }
     if (rule.expr(e.inputs.map(() => "x"), S.ctx) === null) return false
+    if (e.prim === addP && stencilAdd(e, o, rule, inDtypes)) return true
     S.flushSinkInputs(e)
     const g = S.groupFor(S.shape[o]!)
     const ins = e.inputs.map((a) => S.operand(a, g))
@@ -132,6 +141,7 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
       storeFrom(r, o, { off: 0, strides })
       return true
     }
+    if (S.kind[r] === SINK && restride(e, rule, r, o)) return true
     let v = S.materialize(r)
     let nv = rule.apply(S.shape[r]!, v, e.params, S.shape[o]!)
     if (!nv) { // e.g. reshape of a strided view: copy it contiguous, then view the copy
@@ -144,10 +154,10 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
   }
 
   /** o is r (FUSED) placed at `at` in o's buffer: the loop stores it there, readable once the loop has run. */
-  const storeFrom = (r: number, o: number, at: Strided, fill?: string): void => {
+  const storeFrom = (r: number, o: number, at: Strided, fill?: string, grid?: Grid): void => {
     const g = S.grp[r]!, dt = S.dtype[o]!, xs = S.shape[r]!
     const squeezed = { off: at.off, strides: at.strides.filter((_, a) => xs[a] !== 1) }
-    g.members.push({ out: o, rule: copyRule, ins: [{ t: "tmp", v: r }], params: {}, inDtypes: [dt], dtype: dt, store: true, at: squeezed, ...(fill === undefined ? {} : { fill }) })
+    g.members.push({ out: o, rule: copyRule, ins: [{ t: "tmp", v: r }], params: {}, inDtypes: [dt], dtype: dt, store: true, at: squeezed, ...(fill === undefined ? {} : { fill }), ...(grid ? { grid } : {}) })
     S.inUses[r]!++
     S.kind[o] = SINK; S.grp[o] = g // like a reduction
     S.full(g)
@@ -159,7 +169,71 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
     if (S.dtype[o] !== S.dtype[r]) return false
     const place = padPlacement(S.shape[r]!, S.shape[o]!, e.params, S.dtype[o]!)
     if (!place) return false
-    storeFrom(r, o, place.at, place.fill)
+    const xs = S.shape[r]!, grid: Grid = { shape: S.shape[o]!, lo: place.lo, walk: xs.flatMap((d, a) => (d === 1 ? [] : [[a, place.step[a]!] as const])) }
+    storeFrom(r, o, place.at, place.fill, grid)
+    padded.set(o, { r, at: place.at, fill: place.fill, grid })
+    return true
+  }
+  /** Pads stored by their operand's loop (fusedPad): the operand and the placement. */
+  const padded = new Map<number, { r: number; at: Strided; fill: string; grid: Grid }>()
+
+  /**
+   * A view of a value that its loop has yet to store and nothing else reads: the loop stores
+   * the view's elements instead (a transpose of a Hessian's stencil sum costs no extra pass).
+   */
+  const restride = (e: Eqn, rule: ViewRule, r: number, o: number): boolean => {
+    if (S.uses[r] !== 1 || S.isOut[r]) return false
+    const g = S.grp[r]!, i = g.members.findIndex((m) => m.out === r && m.grid)
+    const m = g.members[i], rs = S.shape[r]!, os = S.shape[o]!
+    if (!m?.grid) return false
+    const axis: number[] = rs.map(() => -1) // r's axis a is o's axis axis[a] (-1: a unit axis dropped)
+    const perm = e.prim.name === "transpose" ? ints(e.params["permutation"], 0, rs.length - 1) : null
+    if (perm && perm.length === rs.length && rule.apply(rs, S.identity(r), e.params, os)) perm.forEach((a, k) => { axis[a] = k })
+    else if (sameOrder(rule, e, rs, os)) {
+      const keep = os.flatMap((d, k) => (d === 1 ? [] : [k]))
+      let n = 0
+      rs.forEach((d, a) => { if (d !== 1) axis[a] = keep[n++]! })
+    } else return false
+    if (axis.some((k, a) => k < 0 && m.grid!.lo[a] !== 0)) return false
+    const lo = os.map(() => 0)
+    axis.forEach((k, a) => { if (k >= 0) lo[k] = m.grid!.lo[a]! })
+    const grid: Grid = { shape: os, lo, walk: m.grid.walk.map(([a, st]) => [axis[a]!, st] as const) }
+    g.members[i] = { ...m, out: o, at: gridAt(grid), grid }
+    S.kind[o] = SINK; S.grp[o] = g
+    return true
+  }
+
+  /**
+   * add(pad(a), pad(b)) of two values of one open loop whose pads put a one step after b
+   * along the loop's innermost axis: the gradient of a stencil such as x[1:] − x[:-1]. The
+   * loop stores a_{j−1} + b_j at b's place, carrying a one step, instead of storing both into
+   * padded buffers and adding those in a second loop. Same additions, same order: bit-equal.
+   */
+  const stencilAdd = (e: Eqn, o: number, rule: ElemRule, inDtypes: readonly DType[]): boolean => {
+    const vs = e.inputs.map((a) => (a instanceof Literal ? -1 : S.idOf(a))), pads = vs.map((v) => padded.get(v))
+    const [x, y] = pads
+    if (!x || !y || vs[0] === vs[1] || S.grp[x.r] !== S.grp[y.r] || S.shape[x.r]!.join() !== S.shape[y.r]!.join()) return false
+    if (vs.some((v) => S.kind[v] !== SINK || S.uses[v] !== 1 || S.isOut[v]) || inDtypes.some((d) => d !== S.dtype[o])) return false
+    const xs = S.shape[x.r]!
+    let ax = xs.length - 1
+    while (ax >= 0 && xs[ax] === 1) ax--
+    if (ax < 0 || x.at.strides.some((st, a) => st !== y.at.strides[a])) return false
+    const step = x.at.strides[ax]!, d = x.at.off - y.at.off
+    if (d !== step && d !== -step) return false
+    const k = d === step ? 0 : 1
+    const g = S.grp[x.r]!, late = k === 0 ? x : y, dt = S.dtype[o]!
+    const covered = S.size[x.r]! + S.size[x.r]! / xs[ax]!
+    S.setCtx(e.params, inDtypes, dt)
+    const fill = covered === S.size[o] ? undefined : finish(rule.f32, rule.ints, dt, rule.expr([x.fill, y.fill], S.ctx)!)
+    const other = late === x ? y : x
+    g.members.push({
+      out: o, rule, ins: [{ t: "tmp", v: x.r }, { t: "tmp", v: y.r }], params: e.params, inDtypes, dtype: dt, store: true,
+      at: { off: other.at.off, strides: other.at.strides.filter((_, a) => xs[a] !== 1) }, ...(fill === undefined ? {} : { fill }), grid: other.grid,
+      carry: { k, pads: [x.fill, y.fill], axis: xs.slice(0, ax).filter((d) => d !== 1).length },
+    })
+    for (const v of [x.r, y.r, ...vs]) S.inUses[v]!++ // the pads themselves are no longer stored
+    S.kind[o] = SINK; S.grp[o] = g
+    S.full(g)
     return true
   }
 

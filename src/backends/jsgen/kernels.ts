@@ -71,14 +71,14 @@ function copyLoop(shape: readonly number[], src: Strided, srcName: string, dst: 
 }
 
 /** Where pad puts its operand in the output (strided) and the fill text; null if the params are malformed. */
-export function padPlacement(x: readonly number[], out: readonly number[], params: Record<string, unknown>, dt: DType): { at: Strided; fill: string } | null {
+export function padPlacement(x: readonly number[], out: readonly number[], params: Record<string, unknown>, dt: DType): { at: Strided; fill: string; lo: number[]; step: number[] } | null {
   const cfg = params["padding_config"], value = params["value"]
   if (!Array.isArray(cfg) || cfg.length !== x.length || typeof value !== "number") return null
   const trip = cfg.map((c) => ints(c, 0))
   if (trip.some((t) => !t || t.length !== 3)) return null
   const os = contiguousStrides(out)
   const at: Strided = { off: trip.reduce((a, t, i) => a + t![0]! * os[i]!, 0), strides: os.map((s, i) => s * (trip[i]![2]! + 1)) }
-  return { at, fill: num(castScalar(value, dt)) }
+  return { at, fill: num(castScalar(value, dt)), lo: trip.map((t) => t![0]!), step: trip.map((t) => t![2]! + 1) }
 }
 
 kernel(sh.padP, 1, (p) => {

@@ -1,7 +1,8 @@
 // Library helpers shared by generated programs (built once; see sharedHelpers). Fixed text:
 // the only variation is the dtype's accumulator rounding, chosen from a table.
 // dot_general sums each output over k in order from 0, as the eager kernel does, so results
-// agree bit for bit; large products use a 4×4 register-blocked kernel (~4× the i-k-j loop).
+// agree bit for bit; large products use a 4×4 register-blocked kernel (~4× the i-k-j loop),
+// matrix-vector products 4 rows (or, for the rows left over, 4 columns) at a time.
 
 import type { Helper } from "./types.js"
 
@@ -21,7 +22,7 @@ function dot(name: string, acc: (e: string) => string): string {
   return `function ${name}(A,ao,sab,sam,sak,B,bo,sbb,sbk,sbn,O,nb,M,N,K){
 for(let b=0;b<nb;b++){
 const a0=ao+b*sab,b0=bo+b*sbb,oo=b*M*N;let i=0;
-if(K>=4&&N>=4)for(;i+4<=M;i+=4){
+if(K>=4)for(;i+4<=M;i+=4){
 const r0=a0+i*sam,r1=r0+sam,r2=r1+sam,r3=r2+sam,o0=oo+i*N,o1=o0+N,o2=o1+N,o3=o2+N;let j=0;
 for(;j+4<=N;j+=4){
 let ${c.map((x) => `${x}=0`).join(",")};
@@ -36,11 +37,11 @@ for(let k=0;k<K;k++){const y=B[pb];d0=${acc("d0+A[r0+pa]*y")};d1=${acc("d1+A[r1+
 O[o0+j]=d0;O[o1+j]=d1;O[o2+j]=d2;O[o3+j]=d3;}}
 for(;i<M;i++){const o=oo+i*N,r=a0+i*sam;
 if(K===1){const a=A[r];for(let j=0,pb=b0;j<N;j++,pb+=sbn)O[o+j]=${acc("0+a*B[pb]")};continue}
-if(N===1){let d=0;for(let k=0,pa=r,pb=b0;k<K;k++,pa+=sak,pb+=sbk)d=${acc("d+A[pa]*B[pb]")};O[o]=d;continue}
-for(let j=0;j<N;j++)O[o+j]=0;
-for(let k=0;k<K;k++){const a=A[r+k*sak],pb=b0+k*sbk;
-if(sbn===1)for(let j=0;j<N;j++)O[o+j]=${acc("O[o+j]+a*B[pb+j]")};
-else for(let j=0;j<N;j++)O[o+j]=${acc("O[o+j]+a*B[pb+j*sbn]")};}}}}`
+let j=0;
+for(;j+4<=N;j+=4){let e0=0,e1=0,e2=0,e3=0;const s2=sbn+sbn,s3=s2+sbn;
+for(let k=0,pa=r,pb=b0+j*sbn;k<K;k++,pa+=sak,pb+=sbk){const a=A[pa];e0=${acc("e0+a*B[pb]")};e1=${acc("e1+a*B[pb+sbn]")};e2=${acc("e2+a*B[pb+s2]")};e3=${acc("e3+a*B[pb+s3]")};}
+O[o+j]=e0;O[o+j+1]=e1;O[o+j+2]=e2;O[o+j+3]=e3;}
+for(;j<N;j++){let d=0;for(let k=0,pa=r,pb=b0+j*sbn;k<K;k++,pa+=sak,pb+=sbk)d=${acc("d+A[pa]*B[pb]")};O[o+j]=d;}}}}`
 }
 
 const f64 = (e: string) => e

@@ -96,7 +96,21 @@ export interface Member {
   /** Where the value is stored, over the group's axes (default: row-major); its buffer is first filled with `fill`. */
   readonly at?: Strided
   readonly fill?: string
+  /**
+   * A stencil sum (fuse.ts, stencilAdd) of the two `tmp` inputs: input `k` is used one step
+   * of the innermost loop late (carried in a local), so both land where the other one's pad
+   * put them; `pads` are the inputs' pad values, read before the first step (input k) and
+   * after the last (the other). `axis`: the group axis the innermost loop must walk alone.
+   */
+  readonly carry?: { readonly k: 0 | 1; readonly pads: readonly [string, string]; readonly axis: number }
+  /** `at` by axes, where known (pads, stencil sums), so that a later view can re-aim the store. */
+  readonly grid?: Grid
 }
+/**
+ * A store's placement by axes: group index idx lands at ρ in the stored value's shape, with
+ * ρ[a] = lo[a] plus, for each group axis g walking axis a = walk[g][0], idx[g]·walk[g][1].
+ */
+export interface Grid { readonly shape: readonly number[]; readonly lo: readonly number[]; readonly walk: readonly (readonly [number, number])[] }
 export interface Sink {
   readonly out: number
   readonly rule: ReduceRule
