@@ -63,22 +63,20 @@ export class VarMap<T> {
   private readonly base: number
   /** id - base -> 1 + position in `values`, 0 when unset; zero-filled natively, so a large range costs nothing per slot. */
   private readonly slots: Int32Array
-  private readonly values: (T | undefined)[] = []
+  /** Sized up front (one entry per var of the jaxpr): growing it push by push cost more than the lookups. */
+  private readonly values: (T | undefined)[]
+  private count = 0
   private overflow: Map<Var, T> | null = null
   /** An empty map over `jaxpr`'s variables, or over the same range as `other`. */
   constructor(jaxpr: Jaxpr | VarMap<unknown>) {
-    if (jaxpr instanceof VarMap) { this.base = jaxpr.base; this.slots = new Int32Array(jaxpr.slots.length); return }
-    let lo = Infinity, hi = -Infinity, count = 0
-    const see = (vs: readonly Var[]) => {
-      for (let i = 0; i < vs.length; i++) { const id = vs[i]!.id; if (id < lo) lo = id; if (id > hi) hi = id }
-      count += vs.length
+    if (jaxpr instanceof VarMap) {
+      this.base = jaxpr.base; this.slots = new Int32Array(jaxpr.slots.length); this.values = new globalThis.Array(jaxpr.values.length)
+      return
     }
-    see(jaxpr.constvars); see(jaxpr.invars)
-    const eqns = jaxpr.eqns
-    for (let k = 0; k < eqns.length; k++) see(eqns[k]!.outputs)
-    const dense = count > 0 && hi - lo < 8 * count + 1024
-    this.base = dense ? lo : 0
-    this.slots = new Int32Array(dense ? hi - lo + 1 : 0)
+    const r = idRange(jaxpr)
+    this.base = r.base
+    this.slots = new Int32Array(r.length)
+    this.values = new globalThis.Array(r.length > 0 ? r.count : 0)
   }
   get(v: Var): T | undefined {
     const k = v.id - this.base
@@ -90,13 +88,49 @@ export class VarMap<T> {
     const k = v.id - this.base
     if (k >= 0 && k < this.slots.length) {
       const s = this.slots[k]!
-      if (s === 0) { this.values.push(x); this.slots[k] = this.values.length } else this.values[s - 1] = x
+      if (s === 0) { const i = this.count++; this.values[i] = x; this.slots[k] = i + 1 } else this.values[s - 1] = x
     } else (this.overflow ??= new Map()).set(v, x)
   }
   delete(v: Var): void {
     const k = v.id - this.base
     if (k >= 0 && k < this.slots.length) { const s = this.slots[k]!; if (s !== 0) this.values[s - 1] = undefined }
     else this.overflow?.delete(v)
+  }
+}
+
+/** The range of ids of a jaxpr's vars to tabulate (length 0 when none or too sparse) and how many vars it has. */
+function idRange(jaxpr: Jaxpr): { base: number; length: number; count: number } {
+  let lo = Infinity, hi = -Infinity, count = 0
+  const see = (vs: readonly Var[]) => {
+    for (let i = 0; i < vs.length; i++) { const id = vs[i]!.id; if (id < lo) lo = id; if (id > hi) hi = id }
+    count += vs.length
+  }
+  see(jaxpr.constvars); see(jaxpr.invars)
+  const eqns = jaxpr.eqns
+  for (let k = 0; k < eqns.length; k++) see(eqns[k]!.outputs)
+  const dense = count > 0 && hi - lo < 8 * count + 1024
+  return { base: dense ? lo : 0, length: dense ? hi - lo + 1 : 0, count }
+}
+
+/** A set of variables of one jaxpr, by the same id table as VarMap: one byte per id in range, a Set beyond it. */
+export class VarSet {
+  private readonly base: number
+  private readonly marks: Uint8Array
+  private overflow: Set<Var> | null = null
+  /** An empty set over `jaxpr`'s variables. */
+  constructor(jaxpr: Jaxpr) {
+    const r = idRange(jaxpr)
+    this.base = r.base
+    this.marks = new Uint8Array(r.length)
+  }
+  has(v: Var): boolean {
+    const k = v.id - this.base
+    return k >= 0 && k < this.marks.length ? this.marks[k] === 1 : this.overflow !== null && this.overflow.has(v)
+  }
+  add(v: Var): void {
+    const k = v.id - this.base
+    if (k >= 0 && k < this.marks.length) this.marks[k] = 1
+    else (this.overflow ??= new Set()).add(v)
   }
 }
 

@@ -51,8 +51,10 @@ export const negP: Primitive<P> = primitive<P>({
   name: "neg",
   abstractEval: unaryEval("neg", numeric),
   impl: unaryKernel((x) => -x),
-  jvp: ([x], [dx]) => [[neg(x!)], [isZero(dx) ? dx! : neg(dx!)]],
-  transpose: ([ct]) => [isZero(ct) ? ct! : neg(ct!)],
+  // indexed, not destructured, here and in add/sub/mul: destructuring runs the iterator
+  // protocol (an allocation per element) until the rule is optimized, once per traced op
+  jvp: (xs, ts) => { const dx = ts[0]!; return [[neg(xs[0]!)], [isZero(dx) ? dx : neg(dx)]] },
+  transpose: (cts) => { const ct = cts[0]!; return [isZero(ct) ? ct : neg(ct)] },
   batch: (args, bdims) => [[neg(args[0]!)], [bdims[0]!]],
 })
 export const neg = u(negP)
@@ -161,30 +163,37 @@ const sumTangents = (out: ShapedArray, tx: Array | null, ty: Array | null): Tang
 
 function outAval(x: Array, y: Array): ShapedArray { return (x.ndim > 0 ? x : y).aval }
 
-export const addP = binary("add", (x, y) => x + y, ([x, y], [dx, dy]) => {
-  const out = add(x!, y!)
-  return [[out], [sumTangents(out.aval, isZero(dx) ? null : dx!, isZero(dy) ? null : dy!)]]
-}, { transpose: ([ct], [x, y]) => [
-  isUndefined(x) ? (isZero(ct) ? new Zero(x.aval) : unbroadcast(ct!, x.aval)) : null,
-  isUndefined(y) ? (isZero(ct) ? new Zero(y.aval) : unbroadcast(ct!, y.aval)) : null,
-] })
-export const subP = binary("sub", (x, y) => x - y, ([x, y], [dx, dy]) => {
-  const out = sub(x!, y!)
-  return [[out], [sumTangents(out.aval, isZero(dx) ? null : dx!, isZero(dy) ? null : neg(dy!))]]
-}, { transpose: ([ct], [x, y]) => [
-  isUndefined(x) ? (isZero(ct) ? new Zero(x.aval) : unbroadcast(ct!, x.aval)) : null,
-  isUndefined(y) ? (isZero(ct) ? new Zero(y.aval) : unbroadcast(neg(ct!), y.aval)) : null,
-] })
+export const addP = binary("add", (x, y) => x + y, (xs, ts) => {
+  const dx = ts[0]!, dy = ts[1]!, out = add(xs[0]!, xs[1]!)
+  return [[out], [sumTangents(out.aval, isZero(dx) ? null : dx, isZero(dy) ? null : dy)]]
+}, { transpose: (cts, args) => {
+  const ct = cts[0]!, x = args[0]!, y = args[1]!
+  return [
+    isUndefined(x) ? (isZero(ct) ? new Zero(x.aval) : unbroadcast(ct, x.aval)) : null,
+    isUndefined(y) ? (isZero(ct) ? new Zero(y.aval) : unbroadcast(ct, y.aval)) : null,
+  ]
+} })
+export const subP = binary("sub", (x, y) => x - y, (xs, ts) => {
+  const dx = ts[0]!, dy = ts[1]!, out = sub(xs[0]!, xs[1]!)
+  return [[out], [sumTangents(out.aval, isZero(dx) ? null : dx, isZero(dy) ? null : neg(dy))]]
+}, { transpose: (cts, args) => {
+  const ct = cts[0]!, x = args[0]!, y = args[1]!
+  return [
+    isUndefined(x) ? (isZero(ct) ? new Zero(x.aval) : unbroadcast(ct, x.aval)) : null,
+    isUndefined(y) ? (isZero(ct) ? new Zero(y.aval) : unbroadcast(neg(ct), y.aval)) : null,
+  ]
+} })
 // d(xy) = dx y + x dy
-export const mulP = binary("mul", (x, y) => x * y, ([x, y], [dx, dy]) => {
-  const out = mul(x!, y!)
-  return [[out], [sumTangents(out.aval, isZero(dx) ? null : mul(dx!, y!), isZero(dy) ? null : mul(x!, dy!))]]
-}, { transpose: ([ct], [x, y]) => {
+export const mulP = binary("mul", (x, y) => x * y, (xs, ts) => {
+  const x = xs[0]!, y = xs[1]!, dx = ts[0]!, dy = ts[1]!, out = mul(x, y)
+  return [[out], [sumTangents(out.aval, isZero(dx) ? null : mul(dx, y), isZero(dy) ? null : mul(x, dy))]]
+}, { transpose: (cts, args) => {
+  const ct = cts[0]!, x = args[0]!, y = args[1]!
   if (isUndefined(x) && isUndefined(y))
     throw new NonDifferentiableError("mul", "reverse mode met a product of two tangents, so the tangent computation is not linear. A custom JVP rule must be linear in the tangents (check customJvp rules).")
   return [
-    isUndefined(x) ? (isZero(ct) ? new Zero(x.aval) : unbroadcast(mul(ct!, y as Array), x.aval)) : null,
-    isUndefined(y) ? (isZero(ct) ? new Zero(y.aval) : unbroadcast(mul(x as Array, ct!), y.aval)) : null,
+    isUndefined(x) ? (isZero(ct) ? new Zero(x.aval) : unbroadcast(mul(ct, y as Array), x.aval)) : null,
+    isUndefined(y) ? (isZero(ct) ? new Zero(y.aval) : unbroadcast(mul(x as Array, ct), y.aval)) : null,
   ]
 } })
 // d(x/y) = dx / y - (x/y) dy / y

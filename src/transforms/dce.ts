@@ -3,14 +3,16 @@
 // into sub-jaxprs: a primitive with a `dce` rule (scan, while, cond) drops the outputs nobody
 // uses, prunes its bodies to what the rest needs and reads only the inputs they still use.
 
-import { ClosedJaxpr, Eqn, Jaxpr, Var, VarMap } from "../core/ir.js"
+import { ClosedJaxpr, Eqn, Jaxpr, Var, VarSet } from "../core/ir.js"
 
 export function dce(jaxpr: Jaxpr): Jaxpr {
-  const used = new VarMap<true>(jaxpr)
-  for (const o of jaxpr.outvars) if (o instanceof Var) used.set(o, true)
-  const kept = []
+  const used = new VarSet(jaxpr)
+  for (const o of jaxpr.outvars) if (o instanceof Var) used.add(o)
+  // kept equations fill an array of the full length from its end (no push and reverse of 10^5 entries)
+  const n = jaxpr.eqns.length, kept = new Array<Eqn>(n)
+  let at = n
   let changed = false
-  for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
+  for (let i = n - 1; i >= 0; i--) {
     let e = jaxpr.eqns[i]!
     let live = e.effects.length > 0
     const outs = e.outputs
@@ -23,12 +25,13 @@ export function dce(jaxpr: Jaxpr): Jaxpr {
         changed = true
       }
     }
-    kept.push(e)
+    kept[--at] = e
     const ins = e.inputs
-    for (let k = 0; k < ins.length; k++) { const a = ins[k]!; if (a instanceof Var) used.set(a, true) }
+    for (let k = 0; k < ins.length; k++) { const a = ins[k]!; if (a instanceof Var) used.add(a) }
   }
-  kept.reverse()
-  return changed ? new Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, kept) : jaxpr
+  if (!changed) return jaxpr
+  if (at > 0) { kept.copyWithin(0, at); kept.length = n - at }
+  return new Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, kept)
 }
 
 export const dceClosed = (c: ClosedJaxpr): ClosedJaxpr => {

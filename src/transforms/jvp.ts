@@ -28,9 +28,16 @@ export class JvpTrace extends Trace {
   processPrimitive(prim: Primitive, args: readonly Array[], params: Record<string, unknown>): Array[] {
     const ts = args as readonly JvpTracer[]
     const n = ts.length
-    const primals = new globalThis.Array<Array>(n), tangents = new globalThis.Array<Tangent>(n)
+    // unary and binary ops as literals: packed lists of the exact size, as the rules' callers make them
+    let primals: Array[], tangents: Tangent[]
+    if (n === 2) { const a = ts[0]!, b = ts[1]!; primals = [a.primal, b.primal]; tangents = [a.tangent, b.tangent] }
+    else if (n === 1) { const a = ts[0]!; primals = [a.primal]; tangents = [a.tangent] }
+    else {
+      primals = new globalThis.Array<Array>(n); tangents = new globalThis.Array<Tangent>(n)
+      for (let i = 0; i < n; i++) { const t = ts[i]!; primals[i] = t.primal; tangents[i] = t.tangent }
+    }
     let allZero = true
-    for (let i = 0; i < n; i++) { const t = ts[i]!; primals[i] = t.primal; tangents[i] = t.tangent; if (!(t.tangent instanceof Zero)) allZero = false }
+    for (let i = 0; i < n; i++) if (!(tangents[i] instanceof Zero)) { allZero = false; break }
     const rule = prim.jvp
     if (rule === zeroDerivative || allZero) {
       const outs: Array[] = bind(prim, primals, params)
@@ -38,7 +45,9 @@ export class JvpTrace extends Trace {
       return outs
     }
     const r = (rule as Exclude<typeof rule, typeof zeroDerivative>)(primals, tangents, params)
-    const outs = r[0], touts = r[1], res = new globalThis.Array<Array>(outs.length)
+    const outs = r[0], touts = r[1]
+    if (outs.length === 1) { const o = outs[0]!; return [new JvpTracer(this, o, isFloat(o.dtype) ? touts[0]! : new Zero(o.aval))] }
+    const res = new globalThis.Array<Array>(outs.length)
     for (let i = 0; i < outs.length; i++) { const o = outs[i]!; res[i] = new JvpTracer(this, o, isFloat(o.dtype) ? touts[i]! : new Zero(o.aval)) }
     return res
   }

@@ -6,7 +6,7 @@
 
 import type { Array } from "../core/array.js"
 import { NonDifferentiableError } from "../core/errors.js"
-import { type Atom, type Eqn, type Jaxpr, Literal, Var, VarMap } from "../core/ir.js"
+import { type Atom, type Eqn, type Jaxpr, Literal, Var, VarMap, VarSet } from "../core/ir.js"
 import { type Tangent, UndefinedPrimal, Zero, isZero } from "../core/primitive.js"
 import { bind } from "../core/trace.js"
 import { add } from "../prims/elementwise.js"
@@ -22,19 +22,20 @@ export function backwardPassArgs(jaxpr: Jaxpr, consts: readonly Array[], args: r
   // linear jaxpr that has tens of thousands of them for an unrolled loop
   const known = new VarMap<Array>(jaxpr)
   jaxpr.constvars.forEach((v, i) => known.set(v, consts[i]!))
-  const linear = new VarMap<true>(known)
-  jaxpr.invars.forEach((v, i) => { const a = args[i]!; if (a instanceof UndefinedPrimal) linear.set(v, true); else known.set(v, a) })
+  const linear = new VarSet(jaxpr)
+  jaxpr.invars.forEach((v, i) => { const a = args[i]!; if (a instanceof UndefinedPrimal) linear.add(v); else known.set(v, a) })
   const isLinear = (a: Atom) => a instanceof Var && linear.has(a)
   const read = (a: Atom): Array => (a instanceof Literal ? a.value : known.get(a)!)
 
   // forward: evaluate the non-linear part (equations of constants only)
-  const linearEqns: Eqn[] = []
   const eqns = jaxpr.eqns
+  const linearEqns = new globalThis.Array<Eqn>(eqns.length) // sized up front, filled to nLinear
+  let nLinear = 0
   for (let k = 0; k < eqns.length; k++) {
     const eqn = eqns[k]!, ins = eqn.inputs, outs = eqn.outputs
     let lin = false
     for (let i = 0; i < ins.length; i++) if (isLinear(ins[i]!)) { lin = true; break }
-    if (lin) { for (let i = 0; i < outs.length; i++) linear.set(outs[i]!, true); linearEqns.push(eqn); continue }
+    if (lin) { for (let i = 0; i < outs.length; i++) linear.add(outs[i]!); linearEqns[nLinear++] = eqn; continue }
     const vals = new globalThis.Array<Array>(ins.length)
     for (let i = 0; i < ins.length; i++) vals[i] = read(ins[i]!)
     const res = bind(eqn.prim, vals, eqn.params)
@@ -49,7 +50,7 @@ export function backwardPassArgs(jaxpr: Jaxpr, consts: readonly Array[], args: r
   }
   jaxpr.outvars.forEach((v, i) => accumulate(v, cts[i]!))
 
-  for (let k = linearEqns.length - 1; k >= 0; k--) {
+  for (let k = nLinear - 1; k >= 0; k--) {
     const eqn = linearEqns[k]!, ins = eqn.inputs, outs = eqn.outputs
     const outCts = new globalThis.Array<Tangent>(outs.length)
     let allZero = true

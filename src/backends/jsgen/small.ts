@@ -22,9 +22,13 @@ function unravel(i: number, s: readonly number[]): number[] {
 }
 
 export function smallElem(S: Sched, e: Eqn, o: number, scalar: (refs: readonly Ref[]) => Ref | null): boolean {
-  const n = S.size[o]!, ins = e.inputs.map((a) => S.elemsOf(a, n)), out: Ref[] = []
+  // indexed loops, no closures (runs per small elementwise equation); packed lists, as elsewhere
+  const n = S.size[o]!, m = e.inputs.length, ins: Ref[][] = [], out: Ref[] = []
+  for (let i = 0; i < m; i++) ins.push(S.elemsOf(e.inputs[i]!, n))
   for (let k = 0; k < n; k++) {
-    const r = scalar(ins.map((x) => x[k]!))
+    const refs: Ref[] = []
+    for (let i = 0; i < m; i++) refs.push(ins[i]![k]!)
+    const r = scalar(refs)
     if (r === null) return false
     out.push(r)
   }
@@ -146,7 +150,7 @@ function isLit(lits: readonly string[], r: Ref | undefined, t: string): boolean 
 
 /** Evaluates an all-literal scalar equation with its own eager kernel (exact by definition). */
 export function foldScalars(S: Sched, e: Eqn, refs: readonly Ref[]): number | null {
-  for (const r of refs) if (r >= 0) return null
+  for (let i = 0; i < refs.length; i++) if (refs[i]! >= 0) return null
   try {
     const args = refs.map((r, i) => {
       const a = e.inputs[i]!

@@ -44,13 +44,19 @@ export class Sched {
   readonly ctx: ElemCtx & { params: Record<string, unknown>; inDtypes: readonly DType[]; outDtype: DType }
 
   constructor(readonly an: Analysis) {
-    this.shape = [...an.shapes]; this.size = [...an.sizes]; this.dtype = [...an.dtypes]
-    this.uses = [...an.uses]; this.isOut = [...an.isOut]
-    // filled in one go (a push per var and field was a tenth of a large program's compile)
-    const n = this.shape.length
-    this.kind = new Array<number>(n).fill(UNSET); this.sref = new Array<Ref>(n).fill(0); this.inUses = new Array<number>(n).fill(0)
-    this.root = Array.from({ length: n }, (_, v) => v)
-    this.view = new Array<MemView | null>(n).fill(null); this.grp = new Array<Group | null>(n).fill(null); this.elems = new Array<Ref[] | null>(n).fill(null)
+    // filled in one go (a push per var and field was a tenth of a large program's compile),
+    // with room for the vars `hidden` adds: copying or regrowing a dozen arrays of 10^5
+    // entries cost more. The analysis' arrays (made with that room) are taken over, not copied:
+    // nothing reads them once a scheduler owns them.
+    const n = an.shapes.length, cap = n + (n >> 2) + 64
+    this.shape = an.shapes; this.size = an.sizes; this.dtype = an.dtypes
+    this.uses = an.uses; this.isOut = an.isOut
+    this.kind = filled(n, cap, UNSET); this.sref = filled<Ref>(n, cap, 0); this.inUses = filled(n, cap, 0)
+    const root = new Array<number>(cap)
+    for (let v = 0; v < n; v++) root[v] = v
+    root.length = n
+    this.root = root
+    this.view = filled<MemView | null>(n, cap, null); this.grp = filled<Group | null>(n, cap, null); this.elems = filled<Ref[] | null>(n, cap, null)
     const helpers = this.helpers
     this.ctx = { params: {}, inDtypes: [], outDtype: "float64", need(h: Helper) { helpers.add(h) } }
   }
@@ -256,6 +262,13 @@ export class Sched {
     }
     return out
   }
+}
+
+/** `n` entries equal to `x`, with room for `cap` (shortening a JS array's length keeps its backing store when more than half of it stays in use). */
+function filled<T>(n: number, cap: number, x: T): T[] {
+  const out = new Array<T>(Math.max(cap, n)).fill(x, 0, n)
+  out.length = n
+  return out
 }
 
 /** A view of an array of shape `s` indexed by the squeezed shape (unit axes are always 0). */

@@ -27,7 +27,7 @@ export function int(x: unknown): string {
 /** Checks an unknown param is an array of integers; returns it typed or null. */
 export function ints(x: unknown, lo = -Infinity, hi = Infinity): number[] | null {
   if (!Array.isArray(x)) return null
-  for (const v of x) if (typeof v !== "number" || !Number.isSafeInteger(v) || v < lo || v > hi) return null
+  for (let i = 0; i < x.length; i++) { const v: unknown = x[i]; if (typeof v !== "number" || !Number.isSafeInteger(v) || v < lo || v > hi) return null }
   return x as number[]
 }
 
