@@ -189,6 +189,8 @@ function loop(g: Group, sch: Schedule, plan: BufferPlan, ref: (r: Ref) => string
   })
   for (const { m } of members) if (m.store) slots.push(plan.slot[m.out]!)
   const fills = g.members.flatMap((m) => (m.fill !== undefined && m.store ? [`${buf(m.out)}.fill(${m.fill});`] : []))
+  // a stencil sum's axis must be the innermost loop, alone: this index keeps it unmerged
+  for (const m of g.members) if (m.carry) exprIndex({ off: 0, strides: g.shape.map((_, a) => (a === m.carry!.axis ? 1 : 0)) })
   const levels = mergeLevels(g.shape, exprs)
   // register-mode sinks accumulate in a local opened before level r (the first reduced level)
   const pre: string[][] = levels.map(() => []).concat([[]]), post: string[][] = levels.map(() => []).concat([[]])
