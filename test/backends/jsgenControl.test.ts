@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from "vitest"
 import { type WArray, checkpoint, customJvp, customVjp, debug, evalJaxpr, grad, jit, makeJaxpr, np } from "wengert"
 import * as lax from "../../src/lax/index.js"
 import { compileJaxpr } from "../../src/backends/jsgen/compile.js"
+import { NdArray } from "../../src/core/array.js"
 import { expectSame } from "./jsgenSame.js"
 
 type A = WArray
@@ -82,6 +83,19 @@ describe("jsgen control flow over array carries", () => {
     const [v, i] = jit(f)(x0, np.asarray(0)) as A[]
     expect(i!.item()).toBe(0)
     expect([...v!.toTypedArray()]).toEqual([...x0.toTypedArray()])
+  })
+
+  it("loop results stay the caller's: a later call reuses only the carry set it did not return", () => {
+    const body = ([v, i]: A[]) => [np.add(np.multiply(v!, 1.3), 0.01), np.add(i!, 1)]
+    const loop = jit((x: A, n: A) => lax.whileLoop(([, i]: A[]) => np.less(i!, n), body, [x, np.asarray(0, "int32")])[0]!)
+    const scan = jit((x: A) => lax.scan((c: A) => [np.sin(c), null], x, null, { length: 3 })[0])
+    const outs: [A, number[]][] = []
+    for (const n of [3, 4, 0, 5, 4]) { const v = loop(x0, np.asarray(n, "int32")) as A; outs.push([v, [...v.toTypedArray()]]) }
+    for (let k = 0; k < 3; k++) { const v = scan(x0) as A; outs.push([v, [...v.toTypedArray()]]) }
+    // every earlier result is unchanged by the calls after it, and equals the interpreter's
+    for (const [v, at] of outs) expect([...v.toTypedArray()]).toEqual(at)
+    expectSame([outs[1]![0]], [outs[4]![0]], "same loop, same count")
+    expect(new Set(outs.map(([v]) => (v as NdArray).data.buffer)).size).toBe(outs.length) // no two results share storage
   })
 
   it("cond and switch over arrays, with the index clamped into range", () => {
