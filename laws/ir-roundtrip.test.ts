@@ -1,6 +1,6 @@
 // The IR round-trip law: for random programs (compositions of np and lax ops, including
-// lax.scan, lax.cond, lax.whileLoop, checkpoint, customJvp and customVjp bodies, and debug.print
-// at top level and in a scan body) under random transforms (none, grad, vmap, jvp, jit), traced
+// lax.scan, lax.cond, lax.whileLoop, checkpoint, customJvp and customVjp bodies, an implicit
+// fixed point, and debug.print at top level and in a scan body) under random transforms (none, grad, vmap, jvp, jit), traced
 // with makeJaxpr:
 //   decode(JSON.parse(JSON.stringify(encode(j)))) prints as j, encodes to encode(j), and
 //   evaluates to the same numbers, bit for bit.
@@ -9,7 +9,7 @@ import fc from "fast-check"
 import * as Result from "effect/Result"
 import { afterAll, beforeAll, describe, it, vi } from "vitest"
 import {
-  checkpoint, customJvp, customVjp, debug, evalJaxpr, grad, ir, jit, jvp, lax, makeJaxpr, np, vmap, type WArray,
+  checkpoint, customJvp, customVjp, debug, evalJaxpr, grad, implicit, ir, jit, jvp, lax, makeJaxpr, np, vmap, type WArray,
 } from "wengert"
 import { LAW_RUNS } from "./config.js"
 
@@ -49,6 +49,9 @@ const ops: ((a: WArray, b: WArray, k: number, t: Transform) => WArray)[] = [
   (a) => softSin(a),
   (a, _, __, t) => (t === "jvp" ? softSin(a) : square(a)),
   (a) => { debug.print("v = {}", a); return a },
+  // x = ½cos(x + tanh p): a contraction for every finite p, its rule calling the solution again
+  (a, b) => implicit.fixedPoint((x: WArray, p: WArray) => np.multiply(0.5, np.cos(np.add(x, np.tanh(p)))),
+    np.where(np.isfinite(np.add(a, b)), np.add(a, b), 0), np.zeros([3])) as WArray,
   // an effect inside a sub-jaxpr (per lane under vmap, on primals under grad and jvp)
   (a, b) => lax.scan((c: WArray, x: WArray) => { debug.print("c = {} x = {}", c, x); return [np.add(c, np.sin(x)), np.multiply(c, x)] }, np.sum(b), a)[1],
 ]

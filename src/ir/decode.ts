@@ -170,6 +170,12 @@ class Decoder implements DecodeCtx {
   private readonly fx = new Map<ClosedJaxpr | Jaxpr, EffectSet>()
   private readonly stamp: Int32Array
   private current = 0
+  /** The param being decoded (where a self-reference's deferred check reports). */
+  private paramPath: Path = null
+  private selfRefs: { readonly path: Path; readonly check: (body: ClosedJaxpr) => string | null }[] = []
+  /** Jaxprs holding self-references, by index, with the first one's path; and jaxprs used as rule bodies. */
+  private readonly needRuleUse = new Map<number, Path>()
+  private readonly ruleBodies = new Set<number>()
   private eqnCount = 0
   readonly maxString: number
 
@@ -187,6 +193,21 @@ class Decoder implements DecodeCtx {
     if (ref >= this.current)
       throw new Invalid(`refers to jaxpr ${ref}, which does not come before this one (jaxpr ${this.current}); sub-jaxprs are listed first, so a jaxpr cannot contain itself`)
     return this.built[ref]!
+  }
+
+  ruleBody(ref: number): ClosedJaxpr {
+    const j = this.jaxpr(ref)
+    this.ruleBodies.add(ref)
+    return j
+  }
+  selfRule(check: (body: ClosedJaxpr) => string | null): void {
+    this.selfRefs.push({ path: this.paramPath, check })
+  }
+  /** Every jaxpr holding a self-reference is used as a rule body. */
+  finish(): void {
+    for (const [i, p] of this.needRuleUse)
+      if (!this.ruleBodies.has(i))
+        throw err(p, `a reference to the rule whose body is this jaxpr (jaxprs[${i}]), but no custom_jvp_call uses that jaxpr as its rule; { self: true } may appear only in a rule body.`)
   }
 
   private effectsOf = (j: ClosedJaxpr | Jaxpr): EffectSet => this.fx.get(j) ?? j.effects
@@ -209,6 +230,7 @@ class Decoder implements DecodeCtx {
 
   build(j: JaxprJson, index: number): ClosedJaxpr {
     this.current = index
+    this.selfRefs = []
     const p = at(at(null, "jaxprs"), index)
     if (j.consts.length !== j.constvars.length) throw err(at(p, "consts"), `${j.consts.length} constants for ${j.constvars.length} constvars; give one per constvar.`)
     const constvars = j.constvars.map((v, i) => this.bindVar(v, at(at(p, "constvars"), i)))
@@ -224,6 +246,11 @@ class Decoder implements DecodeCtx {
     const fx = new Set<string>()
     for (const e of eqns) for (const f of e.effects) fx.add(f)
     this.fx.set(closed, [...fx]).set(closed.jaxpr, [...fx])
+    for (const r of this.selfRefs) {
+      const problem = r.check(closed)
+      if (problem) throw err(r.path, `${problem}.`)
+    }
+    if (this.selfRefs.length) this.needRuleUse.set(index, this.selfRefs[0]!.path)
     this.built.push(closed)
     return closed
   }
@@ -246,6 +273,7 @@ class Decoder implements DecodeCtx {
     const view: Record<string, unknown> = {}
     const decodeParam = (k: string, inAvals: readonly ShapedArray[]) => {
       try {
+        this.paramPath = at(pp, k)
         const v = s.params[k]!.decode(valid[k], this, view, inAvals)
         decoded.set(k, v)
         view[k] = v
@@ -301,6 +329,7 @@ function decodeOrThrow(json: unknown, limits: DecodeLimits): ClosedJaxpr {
   const d = new Decoder(doc.success, limits)
   let last: ClosedJaxpr | undefined
   doc.success.jaxprs.forEach((j, i) => { last = d.build(j, i) })
+  d.finish()
   return last!
 }
 

@@ -9,7 +9,7 @@ import { type Atom, ClosedJaxpr, Literal, Var } from "../core/ir.js"
 import { Tracer } from "../core/trace.js"
 import { attempt } from "../safe.js"
 import {
-  type AtomJson, type ConstJson, type EqnJson, type IrJson, type JaxprJson, type EncodeCtx, Invalid, VERSION,
+  type AtomJson, type ConstJson, type EqnJson, type IrJson, type JaxprJson, type EncodeCtx, type RuleFrame, Invalid, VERSION,
   avalToJson, numberToJson, primSchema,
 } from "./schema.js"
 
@@ -49,6 +49,10 @@ class Encoder implements EncodeCtx {
   private readonly varIds = new Map<Var, number>()
   private readonly refs = new Map<ClosedJaxpr, number>()
   private readonly inProgress = new Set<ClosedJaxpr>()
+  private readonly writing: ClosedJaxpr[] = []
+  readonly rules: RuleFrame[] = []
+
+  current(): ClosedJaxpr | undefined { return this.writing[this.writing.length - 1] }
 
   private varId(v: Var): number {
     let i = this.varIds.get(v)
@@ -67,6 +71,7 @@ class Encoder implements EncodeCtx {
     if (!(c instanceof ClosedJaxpr)) throw new InvalidArgumentError("ir.encode", "expected a ClosedJaxpr (from makeJaxpr).")
     if (this.inProgress.has(c)) throw new InvalidArgumentError("ir.encode", "a jaxpr contains itself; it cannot be written.")
     this.inProgress.add(c)
+    this.writing.push(c)
     const j = c.jaxpr
     const consts = c.consts.map((x, i) => constToJson(x, `constant ${i} of a jaxpr`))
     const constvars = j.constvars.map((v) => this.varId(v))
@@ -99,6 +104,7 @@ class Encoder implements EncodeCtx {
     const outvars = j.outvars.map((a) => this.atom(a))
     this.jaxprs.push({ consts, constvars, invars, eqns, outvars })
     this.inProgress.delete(c)
+    this.writing.pop()
     const idx = this.jaxprs.length - 1
     this.refs.set(c, idx)
     return idx

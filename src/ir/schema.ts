@@ -13,6 +13,7 @@ import { type TreeDef, flatten, treedefLeafCount, unflatten } from "../core/tree
 import { evalJaxprFlat } from "../backends/interpreter/evalJaxpr.js"
 import { traceJaxprFlat } from "../transforms/makeJaxpr.js"
 import { checkedFns } from "../prims/checkConverged.js"
+import { type JvpFn, type JvpOrigin, jvpOrigins } from "../prims/custom.js"
 
 /** The version of the JSON form this library writes and reads. */
 export const VERSION = 1
@@ -109,13 +110,27 @@ export type IrJson = typeof IrJson.Type
 /** A param value that does not fit its kind; the caller adds where (prim, param, path). */
 export class Invalid extends Error {}
 
+/** A custom_jvp_call rule whose traced body is being written: its origin, types and body. */
+export interface RuleFrame { readonly origin: JvpOrigin | undefined; readonly ins: readonly ShapedArray[]; readonly outs: readonly ShapedArray[]; readonly body: ClosedJaxpr }
 export interface EncodeCtx {
   /** The index in the jaxpr table of a sub-jaxpr (written first if new). */
   ref(j: ClosedJaxpr): number
+  /** The jaxpr whose equations are being written. */
+  current(): ClosedJaxpr | undefined
+  /** The rule bodies being written, innermost last. */
+  readonly rules: RuleFrame[]
 }
 export interface DecodeCtx {
   /** The decoded jaxpr at `ref`, which must come before the one being decoded. */
   jaxpr(ref: number): ClosedJaxpr
+  /** `jaxpr(ref)`, noted as used as a custom_jvp_call rule body. */
+  ruleBody(ref: number): ClosedJaxpr
+  /**
+   * Notes a reference to the rule whose body is the jaxpr being decoded: `check` runs on that
+   * jaxpr once it is built (returns the problem, or null), and the jaxpr must be used as a rule
+   * body by a later one.
+   */
+  selfRule(check: (body: ClosedJaxpr) => string | null): void
   readonly maxString: number
 }
 /** What a param's encoder may look at besides the value. */
@@ -320,27 +335,67 @@ const named = <F extends Function>(name: string, f: F): F => Object.defineProper
 const fnName = (v: unknown): string => (typeof v === "function" ? v.name.slice(0, MAX_NAME) : fail("expected a function"))
 const strengthen = (as: readonly ShapedArray[]) => as.map((a) => a.strengthened())
 
-/** custom_jvp_call's rule (primals, tangents) -> [outs, tangentOuts], as a jaxpr [...primals, ...tangents] -> [...outs, ...touts]. */
+/** How deep custom_jvp_call rule bodies may nest in a written program. */
+export const MAX_RULE_DEPTH = 64
+const sameExact = (as: readonly ShapedArray[], bs: readonly ShapedArray[]) => as.length === bs.length && as.every((a, i) => a.equals(bs[i]!) && a.weakType === bs[i]!.weakType)
+const sameOrigin = (a: JvpOrigin | undefined, b: JvpOrigin | undefined) => a !== undefined && b !== undefined && a.fn === b.fn && a.key === b.key
+/** The rule a body jaxpr [...primals, ...tangents] -> [...outs, ...touts] computes. */
+const ruleOf = (body: () => ClosedJaxpr) => (ps: Array[], ts: Array[]): [Array[], Array[]] => {
+  const b = body(), outs = evalJaxprFlat(b.jaxpr, b.consts, [...ps, ...ts]), h = outs.length / 2
+  return [outs.slice(0, h), outs.slice(h)]
+}
+
+/**
+ * custom_jvp_call's rule (primals, tangents) -> [outs, tangentOuts], as a jaxpr [...primals,
+ * ...tangents] -> [...outs, ...touts], or as `{ self: true }`: "the rule whose body is the jaxpr
+ * this equation is in". A rule that calls its own function again (an implicit solution's rule
+ * calls the solution, so that every order of derivative goes through the implicit function
+ * theorem) meets itself, with the same types, directly in its body; it is written as that
+ * reference instead of being traced without end. The decoder accepts the reference only in a
+ * jaxpr whose types are those of this equation's rule and which a later jaxpr uses as a rule body.
+ */
 const jvpRule: Param = {
   kind: "function",
-  json: FnJson,
+  json: Schema.Union([FnJson, Schema.Struct({ self: Schema.Literal(true), name: Schema.String.check(Schema.isMaxLength(MAX_NAME)) })]),
   late: true,
   encode: (v, ctx, eqn) => {
     const call = eqn.params["call"] as ClosedJaxpr, nc = eqn.params["num_consts"] as number
-    const ins = call.inAvals.slice(nc), n = ins.length
-    const rule = v as (ps: Array[], ts: Array[]) => [Array[], Array[]]
+    const ins = call.inAvals.slice(nc), outs = call.outAvals, n = ins.length
+    const rule = v as JvpFn, origin = typeof v === "function" ? jvpOrigins.get(rule) : undefined
+    const top = ctx.rules[ctx.rules.length - 1]
+    if (top && top.body === ctx.current() && sameOrigin(top.origin, origin) && sameExact(top.ins, ins) && sameExact(top.outs, outs))
+      return { self: true, name: fnName(v) }
+    if (ctx.rules.length >= MAX_RULE_DEPTH) fail(`custom_jvp_call rules nest more than ${MAX_RULE_DEPTH} deep (a rule that keeps calling other rules)`)
     const traced = traceJaxprFlat("ir.encode", (xs) => { const [o, t] = rule(xs.slice(0, n), xs.slice(n)); return [...o, ...t] }, [...ins, ...strengthen(ins)])
-    return { jaxpr: ctx.ref(traced), name: fnName(v) }
+    ctx.rules.push({ origin, ins, outs, body: traced })
+    try {
+      return { jaxpr: ctx.ref(traced), name: fnName(v) }
+    } finally {
+      ctx.rules.pop()
+    }
   },
   decode: (j, ctx, params) => {
-    const body = ctx.jaxpr(j.jaxpr), call = params["call"] as ClosedJaxpr
+    const call = params["call"] as ClosedJaxpr
     const ins = call.inAvals.slice(params["num_consts"] as number), outs = call.outAvals
-    if (!sameAll(body.inAvals, [...ins, ...ins])) fail(`the rule takes ${show(body.inAvals)}; it must take the primals and tangents ${show([...ins, ...ins])}`)
-    if (!sameAll(body.outAvals, [...outs, ...outs])) fail(`the rule returns ${show(body.outAvals)}; it must return the outputs and their tangents ${show([...outs, ...outs])}`)
-    return named(j.name, (ps: Array[], ts: Array[]): [Array[], Array[]] => {
-      const outs = evalJaxprFlat(body.jaxpr, body.consts, [...ps, ...ts]), h = outs.length / 2
-      return [outs.slice(0, h), outs.slice(h)]
-    })
+    const takes = [...ins, ...ins], gives = [...outs, ...outs]
+    if ("self" in j) {
+      let body: ClosedJaxpr | undefined
+      const fn = named(j.name, ruleOf(() => body ?? (() => { throw new Error("internal: a self-referencing rule ran before its body was decoded") })()))
+      ctx.selfRule((b) => {
+        if (!sameAll(b.inAvals, takes) || !sameAll(b.outAvals, gives))
+          return `a reference to the rule whose body is this jaxpr, which takes ${show(b.inAvals)} and returns ${show(b.outAvals)}; this equation's rule must take ${show(takes)} and return ${show(gives)}`
+        body = b
+        jvpOrigins.set(fn, { fn: b, key: "" })
+        return null
+      })
+      return fn
+    }
+    const body = ctx.ruleBody(j.jaxpr)
+    if (!sameAll(body.inAvals, takes)) fail(`the rule takes ${show(body.inAvals)}; it must take the primals and tangents ${show(takes)}`)
+    if (!sameAll(body.outAvals, gives)) fail(`the rule returns ${show(body.outAvals)}; it must return the outputs and their tangents ${show(gives)}`)
+    const fn = named(j.name, ruleOf(() => body))
+    jvpOrigins.set(fn, { fn: body, key: "" })
+    return fn
   },
 }
 

@@ -92,24 +92,26 @@ export function namedRoot(name: string, f: Fn, x0: unknown, solve: (f: Fn, x0: a
   // f's parameters enter through its closure; capture them as explicit inputs θ
   const [fJ, theta] = hoisted(name, flatFn(name, f, xDef), start.map((v) => v.aval))
   const F = (th: Array[], xv: Array[]) => evalJaxprFlat(fJ.jaxpr, [], [...th, ...xv])
-  return unflatten(xDef, implicitSolution(name, F, theta, xDef, (th) => {
-    const [sol, sDef] = flattenArgs(name, solve((x: unknown) => unflatten(xDef, F(th, flattenArgs(name, x)[0])), unflatten(xDef, start)))
+  return unflatten(xDef, implicitSolution(name, F, theta, start, xDef, (th, x0) => {
+    const [sol, sDef] = flattenArgs(name, solve((x: unknown) => unflatten(xDef, F(th, flattenArgs(name, x)[0])), unflatten(xDef, x0)))
     if (sDef.key !== xDef.key) throw new ShapeError(name, [], `solve returned structure ${sDef.key} but x0 has ${xDef.key}.`)
-    return sol.map((s, i) => (s.dtype === start[i]!.dtype && !s.aval.weakType ? s : convert(s, start[i]!.dtype)))
+    return sol.map((s, i) => (s.dtype === x0[i]!.dtype && !s.aval.weakType ? s : convert(s, x0[i]!.dtype)))
   }, tangentSolve, check))
 }
 
 /**
- * x*(θ), the solution of F(θ, x) = 0 found by `solveAt(θ)`, as a function whose derivative
+ * x*(θ), the solution of F(θ, x) = 0 found by `solveAt(θ, x0)`, as a function whose derivative
  * is the implicit function theorem's: dx = −(∂F/∂x)⁻¹ ∂F/∂θ dθ, the system solved by
  * `tangentSolve` inside a linear_solve (so reverse mode solves the adjoint system). The rule
- * calls x* again, so derivatives of any order go through the same theorem.
+ * calls x* again, so derivatives of any order go through the same theorem. The starting point
+ * x0 is an argument (the rule closes over no traced value, so ir.encode can trace it later),
+ * and contributes no tangent: the solution does not depend on where the solver starts.
  */
-export function implicitSolution(name: string, F: (th: Array[], x: Array[]) => Array[], theta: Array[], xDef: TreeDef,
-  solveAt: (th: Array[]) => Array[], tangentSolve: (g: Fn, y: any) => any, check: number | null = null): Array[] {
-  const solution = customJvp((...th: Array[]) => solveAt(th), {
-    jvp: (th: Array[], dth: Array[]) => {
-      const xs = solution(...th) as Array[]
+export function implicitSolution(name: string, F: (th: Array[], x: Array[]) => Array[], theta: Array[], x0: Array[], xDef: TreeDef,
+  solveAt: (th: Array[], x0: Array[]) => Array[], tangentSolve: (g: Fn, y: any) => any, check: number | null = null): Array[] {
+  const solution = customJvp((th: Array[], start: Array[]) => solveAt(th, start), {
+    jvp: ([th, start]: Array[][], [dth]: Array[][]) => {
+      const xs = solution(th, start) as Array[]
       const [, fT] = jvpFlat((t) => F(t, xs), th, dth, name)
       const rhs = fT.map((t) => neg(instantiate(t)))
       // ∂F/∂x at the solution, linearized once: its primal parts (say tanh(x*)) become the
@@ -120,5 +122,5 @@ export function implicitSolution(name: string, F: (th: Array[], x: Array[]) => A
       return [xs, linearSolveFlat(name, matvec, rhs, xDef, tangentSolve, tangentSolve, check)] as [Array[], Array[]]
     },
   })
-  return solution(...theta) as Array[]
+  return solution(theta, x0) as Array[]
 }

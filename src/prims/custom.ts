@@ -40,6 +40,16 @@ const moveAll = (args: readonly Array[], bdims: readonly (number | null)[], size
 export type JvpFn = (primals: Array[], tangents: Array[]) => [Array[], Array[]]
 export type CustomJvpP = { call: ClosedJaxpr; jvp: JvpFn; num_consts: number; name: string }
 
+/**
+ * Where a rule closure comes from: `fn` (the user's jvp function, or a decoded rule's body)
+ * and `key` (what else it depends on: tree structures, vmap sizes). Two rules with the same
+ * origin and types compute the same function, so ir.encode writes a rule met again inside its
+ * own body as a reference to that body instead of tracing it forever (an implicit solution's
+ * rule calls the solution again).
+ */
+export interface JvpOrigin { readonly fn: object; readonly key: string }
+export const jvpOrigins = new WeakMap<JvpFn, JvpOrigin>()
+
 export const customJvpCallP: Primitive<CustomJvpP> = primitive<CustomJvpP>({
   name: "custom_jvp_call",
   abstractEval: (_, { call }) => call.outAvals,
@@ -62,6 +72,8 @@ export const customJvpCallP: Primitive<CustomJvpP> = primitive<CustomJvpP>({
       const all = outs.map((o, i) => moveBatchAxis(o, dims[i]!, 0, size))
       return [all.slice(0, nOut), all.slice(nOut)]
     }
+    const origin = jvpOrigins.get(p.jvp)
+    if (origin) jvpOrigins.set(jvp, { fn: origin.fn, key: `${origin.key}|vmap(${size})` })
     const outs = bind(customJvpCallP, moved, { ...p, call, jvp })
     return [outs, outs.map(() => 0)]
   },

@@ -7,7 +7,7 @@ import { InvalidArgumentError, ShapeError } from "../core/errors.js"
 import type { ClosedJaxpr } from "../core/ir.js"
 import { bind } from "../core/trace.js"
 import type { TreeDef } from "../core/tree.js"
-import { type Bwd, type JvpFn, customJvpCallP, customVjpCallP } from "../prims/custom.js"
+import { type Bwd, type JvpFn, customJvpCallP, customVjpCallP, jvpOrigins } from "../prims/custom.js"
 import { convert } from "../prims/shape.js"
 import { flattenArgs, unflatten } from "./flat.js"
 import { traceJaxprFlat } from "./makeJaxpr.js"
@@ -67,6 +67,7 @@ export function customJvp(f: (...args: any[]) => any, opts: { jvp: (primals: any
         throw new ShapeError(`customJvp(${name})`, [], `the rule returned structures ${od.key} and ${td.key} but f returns ${outDef!.key}.`)
       return [matchTypes(`customJvp(${name})`, "rule output", outs, outLike), matchTypes(`customJvp(${name})`, "tangent output", touts, outLike)]
     }
+    jvpOrigins.set(rule, { fn: opts.jvp, key: `${inDef.key}->${outDef!.key}` })
     const outs = bind(customJvpCallP, [...cc, ...xs], { call, jvp: rule, num_consts: cc.length, name })
     return unflatten(outDef!, outs)
   }

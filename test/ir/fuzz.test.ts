@@ -8,7 +8,7 @@
 import fc from "fast-check"
 import * as Result from "effect/Result"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
-import { checkpoint, customJvp, customVjp, debug, evalJaxpr, grad, ir, lax, makeJaxpr, np, vmap, type WArray } from "wengert"
+import { checkpoint, customJvp, customVjp, debug, evalJaxpr, grad, implicit, ir, lax, makeJaxpr, np, vmap, type WArray } from "wengert"
 import { NdArray } from "../../src/core/array.js"
 import { isWengertError } from "../../src/core/errors.js"
 import { ClosedJaxpr, type Jaxpr } from "../../src/core/ir.js"
@@ -44,6 +44,8 @@ const corpus = [
     return [lax.cond(np.greater(xi, 0), (v: WArray) => { debug.print("pos {}", v); return v }, (v: WArray) => np.negative(v), np.add(c, xi)), null]
   }, 0, x)[0])(x3),
   makeJaxpr((a: WArray) => np.linalg.solve(a, np.linalg.cholesky(a)))(np.eye(2)),
+  // an implicit solution: its rule body holds the { self: true } reference to itself
+  makeJaxpr((a: WArray) => implicit.fixedPoint((x: WArray, p: WArray) => np.multiply(0.5, np.cos(np.add(x, p))), a, np.zeros([3])))(x3),
 ].map((j) => ir.encode(j))
 
 // what a mutation may write ---------------------------------------------------------------------
@@ -62,8 +64,9 @@ const value: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
   fc.constant([[[[[[[[1]]]]]]]]),
   fc.constant({ __proto__: null, polluted: 1 }),
+  fc.constant({ self: true, name: "rule" }),
 )
-const keys = ["__proto__", "constructor", "prototype", "toString", "valueOf", "evil", "params", "jaxpr", "shape", "version", "lit", "weak"]
+const keys = ["__proto__", "constructor", "prototype", "toString", "valueOf", "evil", "params", "jaxpr", "shape", "version", "lit", "weak", "self"]
 
 type Mutation = { kind: number; at: number; k: number; v: unknown }
 const mutationArb: fc.Arbitrary<Mutation> = fc.record({ kind: fc.nat(7), at: fc.nat(), k: fc.nat(), v: value })
