@@ -586,3 +586,28 @@ describe("lax.customRoot", () => {
     }
   })
 })
+
+describe("implicit solves inside lax.scan and lax.cond bodies", () => {
+  // x(p) = cos(p·x): dx/dp = −x sin(px) / (1 + p sin(px)); the JVP'd bodies hold constants
+  // the solver makes, which the scan's and cond's derivative rules pass in as operands
+  const solve = (p: WArray) => implicit.fixedPoint((x: WArray, q: WArray) => np.cos(np.multiply(q, x)), p, 0.5) as WArray
+  const dxdp = (p: number) => { const x = solve(np.array(p)).item(), s = Math.sin(p * x); return (-x * s) / (1 + p * s) }
+  const step = (a: WArray, c: WArray) => solve(np.multiply(0.3, np.multiply(a, c)))
+  const viaScan = (a: WArray) => lax.scan((c: WArray) => { const x = step(a, c); return [np.add(c, x), x] }, np.array(1.0), null, { length: 3 })[0] as WArray
+  const unrolled = (a: WArray) => { let c = np.array(1.0); for (let t = 0; t < 3; t++) c = np.add(c, step(a, c)); return c }
+  const viaCond = (a: WArray) => lax.cond(np.greater(a, 0), (b: WArray) => solve(b), (b: WArray) => np.multiply(b, 2), a) as WArray
+
+  it("grad of a scan of solves equals grad of the same steps unrolled, eagerly and under jit", () => {
+    const a = np.array(0.7), want = grad(unrolled)(a).item()
+    expect(grad(viaScan)(a).item()).toBeCloseTo(want, 13)
+    expect(jit(grad(viaScan))(a).item()).toBeCloseTo(want, 13)
+  })
+
+  it("grad of a cond whose branch solves is the implicit derivative of the branch taken", () => {
+    for (const p of [0.4, 0.9]) {
+      expect(grad(viaCond)(np.array(p)).item()).toBeCloseTo(dxdp(p), 12)
+      expect(jit(grad(viaCond))(np.array(p)).item()).toBeCloseTo(dxdp(p), 12)
+    }
+    expect(grad(viaCond)(np.array(-1)).item()).toBe(2)
+  })
+})

@@ -14,7 +14,7 @@ import { evalJaxprFlat } from "../../backends/interpreter/evalJaxpr.js"
 import { eq, instantiate, max, min, select } from "../elementwise.js"
 import { broadcastInDim, convert } from "../shape.js"
 import { jvpJaxpr } from "../../transforms/jvp.js"
-import { partialEvalJaxpr } from "../../transforms/partialEval.js"
+import { hoistConsts, partialEvalJaxpr } from "../../transforms/partialEval.js"
 import { range } from "../../transforms/jaxprUtil.js"
 import { traceJaxprFlat } from "../../transforms/makeJaxpr.js"
 import { backwardPassArgs } from "../../transforms/transpose.js"
@@ -67,21 +67,26 @@ function condJvp([index, ...ops]: readonly Array[], [, ...tans]: readonly Tangen
   const outNz = range(no).map(() => false)
   for (const b of branches) jvpJaxpr(b, nzIn, outNz).outNonzero.forEach((z, i) => { outNz[i] = outNz[i] || z })
   const nt = nzIn.filter(Boolean).length, nto = outNz.filter(Boolean).length
-  const pes = branches.map((b) => partialEvalJaxpr(jvpJaxpr(b, nzIn, outNz).jaxpr,
-    [...range(n).map(() => false), ...range(nt).map(() => true)], [...range(no).map(() => false), ...range(nto).map(() => true)]))
+  // a JVP'd branch may hold constants of its own (arrays a custom rule makes): like lax.cond's
+  // captured values, they become operands of the primal cond, each branch taking its slice
+  const hoisted = branches.map((b) => hoistConsts(jvpJaxpr(b, nzIn, outNz).jaxpr))
+  const extras = hoisted.flatMap(([, c]) => c as Array[])
+  const exOff = hoisted.map((_, k) => hoisted.slice(0, k).reduce((s, [, c]) => s + c.length, 0))
+  const pes = hoisted.map(([jc, c]) => partialEvalJaxpr(jc,
+    [...range(c.length + n).map(() => false), ...range(nt).map(() => true)], [...range(no).map(() => false), ...range(nto).map(() => true)]))
   // residual slots: every branch's residuals side by side
   const resAvals = pes.flatMap((pe) => pe.known.outAvals.slice(no))
   const offsets = pes.map((_, k) => pes.slice(0, k).reduce((s, pe) => s + pe.numResiduals, 0))
   const known = pes.map((pe, k) => traceJaxprFlat("cond", (ins) => {
-    const outs = run(pe.known, ins)
+    const outs = run(pe.known, [...ins.slice(exOff[k]!, exOff[k]! + hoisted[k]![1].length), ...ins.slice(extras.length)])
     const res = resAvals.map((a, r) => (r >= offsets[k]! && r < offsets[k]! + pe.numResiduals ? outs[no + r - offsets[k]!]! : instantiate(new Zero(a))))
     return [...outs.slice(0, no), ...res]
-  }, ops.map((o) => o.aval)))
+  }, [...extras.map((c) => c.aval), ...ops.map((o) => o.aval)]))
   const tanAvals = ops.filter((_, i) => nzIn[i]).map((o) => o.aval.strengthened())
   const unknown = pes.map((pe, k) => traceJaxprFlat("cond", (ins) =>
     run(pe.unknown, [...ins.slice(offsets[k]!, offsets[k]! + pe.numResiduals), ...ins.slice(resAvals.length)]),
   [...resAvals, ...tanAvals]))
-  const outs = cond(index!, ops, known)
+  const outs = cond(index!, [...extras, ...ops], known)
   const touts = cond(index!, [...outs.slice(no), ...tans.filter((_, i) => nzIn[i]).map(instantiate)], unknown)
   let k = 0
   return [outs.slice(0, no), outNz.map((z, i) => (z ? touts[k++]! : new Zero(outs[i]!.aval)))]

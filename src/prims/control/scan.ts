@@ -86,19 +86,23 @@ function scanJvp(primals: readonly Array[], tangents: readonly Tangent[], p: Sca
   const nz = [...nzIn.slice(0, nc), ...carryNz, ...nzIn.slice(nc + nk)]
   const nt = nz.filter(Boolean).length
   const ysNz = jj.outNonzero.slice(nk)
+  // the JVP'd body may hold constants of its own (arrays a custom rule makes): they become
+  // leading consts of the primal scan, loop-invariant like the scan's own consts
+  const [jc, extra] = hoistConsts(jj.jaxpr)
+  const ins = [...(extra as Array[]), ...primals], ncAll = extra.length + nc
   // split the JVP'd body: primal (known) and tangent (unknown) parts
-  const pe = partialEvalJaxpr(jj.jaxpr, [...range(n).map(() => false), ...range(nt).map(() => true)],
+  const pe = partialEvalJaxpr(jc, [...range(ins.length).map(() => false), ...range(nt).map(() => true)],
     [...range(nk + ny).map(() => false), ...range(jj.outNonzero.filter(Boolean).length).map(() => true)])
   const known = pe.known.jaxpr
   const nKnownOut = nk + ny
   // residuals that are consts of the scan pass straight through; the rest are stacked per step
   const resVars = known.outvars.slice(nKnownOut)
-  const constRes = range(pe.numResiduals).filter((r) => { const k = known.invars.indexOf(resVars[r] as never); return k >= 0 && k < nc })
+  const constRes = range(pe.numResiduals).filter((r) => { const k = known.invars.indexOf(resVars[r] as never); return k >= 0 && k < ncAll })
   const stackRes = range(pe.numResiduals).filter((r) => !constRes.includes(r))
   const primalScan = selectOutvars(pe.known, [...range(nKnownOut), ...stackRes.map((r) => nKnownOut + r)])
-  const outs = scan(primals, { ...p, jaxpr: primalScan })
+  const outs = scan(ins, { ...p, jaxpr: primalScan, num_consts: ncAll })
   const primalOuts = outs.slice(0, nKnownOut), stacked = outs.slice(nKnownOut)
-  const constResVals = constRes.map((r) => primals[known.invars.indexOf(resVars[r] as never)]!)
+  const constResVals = constRes.map((r) => ins[known.invars.indexOf(resVars[r] as never)]!)
   // tangent scan: consts [constRes, consts_t], carry [carry_t], xs [stacked res, xs_t]
   const tIdx = (lo: number, hi: number) => { let k = pe.numResiduals; const out: number[] = []; for (let i = 0; i < n; i++) { if (!nz[i]) continue; if (i >= lo && i < hi) out.push(k); k++ } return out }
   const order = [...constRes, ...tIdx(0, nc), ...tIdx(nc, nc + nk), ...stackRes, ...tIdx(nc + nk, n)]
