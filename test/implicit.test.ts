@@ -603,6 +603,20 @@ describe("implicit solves inside lax.scan and lax.cond bodies", () => {
     expect(jit(grad(viaScan))(a).item()).toBeCloseTo(want, 13)
   })
 
+  it("while loops of solves: jvp, jit(jvp) and bounded-loop grad equal the unrolled steps; vmap(grad) of the scan maps", () => {
+    const carry0 = (): WArray[] => [np.array(1.0), np.array(0, { dtype: "int32" })]
+    const body = (a: WArray) => ([c, i]: WArray[]) => [np.add(c!, step(a, c!)), np.add(i!, 1)]
+    const viaWhile = (a: WArray) => lax.whileLoop(([, i]: WArray[]) => np.less(i!, 3), body(a), carry0())[0] as WArray
+    const bounded = (a: WArray) => lax.whileLoop(([, i]: WArray[]) => np.less(i!, 3), body(a), carry0(), { maxIterations: 5 })[0] as WArray
+    const a = np.array(0.7), want = grad(unrolled)(a).item(), one = np.array(1.0)
+    expect((jvp(viaWhile, [a], [one])[1] as WArray).item()).toBeCloseTo(want, 13)
+    expect((jit((b: WArray) => jvp(viaWhile, [b], [one])[1] as WArray)(a)).item()).toBeCloseTo(want, 13)
+    expect(grad(bounded)(a).item()).toBeCloseTo(want, 13)
+    const batch = [...(vmap(grad(viaScan))(np.array([0.5, 0.7])) as WArray).toTypedArray()]
+    expect(batch[0]).toBeCloseTo(grad(unrolled)(np.array(0.5)).item(), 13)
+    expect(batch[1]).toBeCloseTo(want, 13)
+  })
+
   it("grad of a cond whose branch solves is the implicit derivative of the branch taken", () => {
     for (const p of [0.4, 0.9]) {
       expect(grad(viaCond)(np.array(p)).item()).toBeCloseTo(dxdp(p), 12)
