@@ -13,6 +13,8 @@ export type TypedArray = Float64Array | Float32Array | Int32Array | Uint32Array 
 const short: Record<DType, string> = { float64: "f64", float32: "f32", int32: "i32", uint32: "u32", bool: "bool" }
 export const shortName = (d: DType): string => short[d]
 
+/** Bytes of one element of `d` as this library stores it (bool: one byte). */
+export const itemBytes: Readonly<Record<DType, number>> = { float64: 8, float32: 4, int32: 4, uint32: 4, bool: 1 }
 export const isFloat = (d: DType): boolean => d === "float64" || d === "float32"
 export const isInt = (d: DType): boolean => d === "int32" || d === "uint32"
 

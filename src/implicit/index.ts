@@ -9,9 +9,7 @@ import { namedRoot } from "../lax/linearSolve.js"
 import { whileLoop } from "../lax/control.js"
 import { type CheckConvergedP, checkConverged } from "../prims/checkConverged.js"
 import { jacfwd } from "../transforms/jacobian.js"
-import { linearizeFlat } from "../transforms/linearize.js"
-import { evalClosed } from "../backends/interpreter/evalJaxpr.js"
-import { instantiate } from "../prims/elementwise.js"
+import { linearMap } from "../transforms/linearize.js"
 import { ravel } from "./ravel.js"
 import { anderson } from "./anderson.js"
 import { type SolverOptions, checkMethod, linearSolver, residualBound, solveVec } from "./solvers.js"
@@ -129,9 +127,9 @@ export function rootSolve(F: (x: any, params: any) => any, params: unknown, x0: 
     const fv = (v: Array) => ravel(name, f(r.unravel(v))).vec
     const step = (v: Array, f0: Array, err: Array, err0: Array) => {
       if (method === "dense") return np.subtract(v, np.linalg.solve(jacfwd(fv)(v), f0))
-      const lin = linearizeFlat((xs) => [fv(xs[0]!)], [v], name)
+      const jv = linearMap((xs) => [fv(xs[0]!)], [v], name)
       const eta = np.minimum(0.1, np.divide(err, np.where(np.equal(err0, 0), 1, err0)))
-      return np.subtract(v, solveVec(method, (d: Array) => instantiate(evalClosed(lin.linear, [d])[0]!), f0, eta, opts.maxIter))
+      return np.subtract(v, solveVec(method, (d: Array) => jv([d])[0]!, f0, eta, opts.maxIter))
     }
     return r.unravel(iterate(name, step, fv, r.vec, tol, opts.forwardMaxIter ?? 100))
   }

@@ -133,7 +133,7 @@ export function noteAlloc(...ds: readonly TypedArray[]): void {
 }
 
 /** Compiled code's hook for arrays it allocated in an earlier call and uses again: alive, not allocated. */
-export function noteReuse(ds: readonly TypedArray[]): void {
+export function noteReuse(...ds: readonly TypedArray[]): void {
   if (meter === undefined || !meter.compiled) return
   for (const d of ds) meter.note(d, false, false)
 }

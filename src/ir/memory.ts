@@ -5,14 +5,13 @@
 // Asked to, it also runs the jaxpr and reports measured figures (measure.ts).
 
 import type { ShapedArray } from "../core/aval.js"
-import type { DType } from "../core/dtype.js"
+import { itemBytes } from "../core/dtype.js"
 import { ClosedJaxpr, type Jaxpr, Var } from "../core/ir.js"
 import { InvalidArgumentError } from "../core/errors.js"
 import { type MeasuredBackend, type MeasuredMemory, measureMemory } from "./measure.js"
 
 export type { MeasuredBackend, MeasuredMemory } from "./measure.js"
 
-const itemBytes: Record<DType, number> = { float64: 8, float32: 4, int32: 4, uint32: 4, bool: 1 }
 export const bytesOf = (a: ShapedArray): number => a.size * itemBytes[a.dtype]
 
 export interface MemoryReport {

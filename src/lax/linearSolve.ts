@@ -6,14 +6,14 @@ import { InvalidArgumentError, ShapeError } from "../core/errors.js"
 import type { ClosedJaxpr } from "../core/ir.js"
 import { bind } from "../core/trace.js"
 import type { TreeDef } from "../core/tree.js"
-import { evalClosed, evalJaxprFlat } from "../backends/interpreter/evalJaxpr.js"
+import { evalJaxprFlat } from "../backends/interpreter/evalJaxpr.js"
 import { linearSolveP } from "../prims/control/linearSolve.js"
 import { instantiate, neg, stopGradient } from "../prims/elementwise.js"
 import { convert } from "../prims/shape.js"
 import { flattenArgs, unflatten } from "../transforms/flat.js"
 import { customJvp } from "../transforms/custom.js"
 import { jvpFlat } from "../transforms/jvp.js"
-import { linearizeFlat } from "../transforms/linearize.js"
+import { linearMap } from "../transforms/linearize.js"
 import { traceJaxprFlat } from "../transforms/makeJaxpr.js"
 import { hoistConsts } from "../transforms/partialEval.js"
 import { backwardPassArgs } from "../transforms/transpose.js"
@@ -116,9 +116,7 @@ export function implicitSolution(name: string, F: (th: Array[], x: Array[]) => A
       const rhs = fT.map((t) => neg(instantiate(t)))
       // ∂F/∂x at the solution, linearized once: its primal parts (say tanh(x*)) become the
       // solve's inputs, computed here, not again at every matvec of an iterative solve
-      const lin = linearizeFlat((xv) => F(th, xv), xs, name)
-      const matvec = lin.diff.every((d) => d) ? (v: Array[]) => evalClosed(lin.linear, v).map(instantiate)
-        : (v: Array[]) => jvpFlat((xv) => F(th, xv), xs, v, name)[1].map(instantiate)
+      const matvec = linearMap((xv) => F(th, xv), xs, name)
       return [xs, linearSolveFlat(name, matvec, rhs, xDef, tangentSolve, tangentSolve, check)] as [Array[], Array[]]
     },
   })

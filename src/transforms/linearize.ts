@@ -36,6 +36,17 @@ export function linearizeFlat(f: (xs: Array[]) => Array[], primals: readonly Arr
 }
 
 /**
+ * f's derivative at `primals` as a function of the tangents, linearized once: the primal parts
+ * (say tanh(x) in d tanh) are computed here, not again at each application (an iterative
+ * solver applies it many times). With non-float inputs it falls back to one JVP a call.
+ */
+export function linearMap(f: (xs: Array[]) => Array[], primals: readonly Array[], name = "linearize"): (tangents: readonly Array[]) => Array[] {
+  const lin = linearizeFlat(f, primals, name)
+  if (!lin.diff.every(Boolean)) return (ts) => jvpFlat(f, primals, ts, name)[1].map(instantiate)
+  return (ts) => evalClosed(lin.linear, ts).map(instantiate)
+}
+
+/**
  * Evaluates `f` and returns its output with a function that applies its Jacobian (the JVP at these primals).
  * @example
  * ```ts

@@ -4,7 +4,7 @@
 // tells the meter which buffers are held (see src/ir/measureMeter.ts).
 
 import { type Array, NdArray } from "../../core/array.js"
-import type { DType, TypedArray } from "../../core/dtype.js"
+import type { TypedArray } from "../../core/dtype.js"
 import { type Atom, type ClosedJaxpr, type Jaxpr, Literal, Var } from "../../core/ir.js"
 import { bind } from "../../core/trace.js"
 import { InvalidArgumentError } from "../../core/errors.js"
@@ -50,8 +50,8 @@ const dataOf = (x: Array | undefined): TypedArray | undefined => (x instanceof N
  * The interpreter's walk under a meter. The outermost frame's inputs and constants count
  * while they are still read (as the static report counts them); a nested frame (a body run
  * by scan, while, cond, remat, …) hands its arguments and results back to the primitive
- * that ran it. The interpreter's scan allocates its stacked outputs before its first step,
- * so they are charged for the whole equation.
+ * that ran it. (The interpreter's scan charges its stacked outputs itself, from before its
+ * first step.)
  */
 function evalMetered(m: Meter, jaxpr: Jaxpr, consts: readonly Array[], args: readonly Array[]): Array[] {
   const depth = ++m.depth, top = depth === 1, last = lastUseOf(jaxpr)
@@ -75,10 +75,7 @@ function evalMetered(m: Meter, jaxpr: Jaxpr, consts: readonly Array[], args: rea
     for (const v of [...jaxpr.constvars, ...jaxpr.invars]) if (!last.has(v) && env.has(v)) drop(v, !top)
     const invars = new Set(jaxpr.invars)
     jaxpr.eqns.forEach((eqn, i) => {
-      const stacked = eqn.prim.name === "scan" ? stackedBytes(eqn.outputs, eqn.params["num_carry"]) : 0
-      m.charge(stacked)
       const outs = bind(eqn.prim, eqn.inputs.map(read), eqn.params)
-      m.charge(-stacked)
       eqn.outputs.forEach((o, k) => { hold(o, outs[k]!, true); if (!last.has(o)) drop(o, false) })
       m.flush(depth + 1)
       for (const a of eqn.inputs) if (a instanceof Var && last.get(a) === i && env.has(a)) drop(a, !top && invars.has(a))
@@ -90,11 +87,3 @@ function evalMetered(m: Meter, jaxpr: Jaxpr, consts: readonly Array[], args: rea
     m.depth--
   }
 }
-
-function stackedBytes(outputs: readonly Var[], numCarry: unknown): number {
-  let n = 0
-  for (let k = typeof numCarry === "number" ? numCarry : outputs.length; k < outputs.length; k++)
-    n += outputs[k]!.aval.size * itemBytes[outputs[k]!.aval.dtype]
-  return n
-}
-const itemBytes: Record<DType, number> = { float64: 8, float32: 4, int32: 4, uint32: 4, bool: 1 }

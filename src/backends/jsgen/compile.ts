@@ -178,11 +178,11 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
   }
 }
 
-// Sub-jaxprs are often shared (one checkpointed body per call site of a nested schedule, the
-// same scan body in a forward and a recomputing pass): each compiles once per process.
 /** A fallback result compiled code is done with: a memory measurement stops counting it. */
 const release = (d: TypedArray): void => { if (meter?.compiled) meter.release(d) }
 
+// Sub-jaxprs are often shared (one checkpointed body per call site of a nested schedule, the
+// same scan body in a forward and a recomputing pass): each compiles once per process.
 const shared = new WeakMap<ClosedJaxpr, CompiledProgram>()
 function compileShared(c: ClosedJaxpr, opts: CompileOptions): CompiledProgram {
   if (opts.chunkWeight !== undefined || opts.reroll !== undefined) return compileJaxpr(c, opts)

@@ -32,7 +32,7 @@ function carrySets(avals: readonly ShapedArray[]) {
     take(): [TypedArray[], TypedArray[]] {
       const a = fresh(avals), b = spare ?? fresh(avals)
       noteAlloc(...a)
-      if (spare) noteReuse(spare); else noteAlloc(...b)
+      if (spare) noteReuse(...spare); else noteAlloc(...b)
       spare = null // a nested call of this loop allocates its own
       return [a, b]
     },

@@ -171,11 +171,11 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
     if (!place) return false
     const xs = S.shape[r]!, grid: Grid = { shape: S.shape[o]!, lo: place.lo, walk: xs.flatMap((d, a) => (d === 1 ? [] : [[a, place.step[a]!] as const])) }
     storeFrom(r, o, place.at, place.fill, grid)
-    padded.set(o, { r, at: place.at, fill: place.fill, grid })
+    padded.set(o, { r, fill: place.fill, grid })
     return true
   }
   /** Pads stored by their operand's loop (fusedPad): the operand and the placement. */
-  const padded = new Map<number, { r: number; at: Strided; fill: string; grid: Grid }>()
+  const padded = new Map<number, { r: number; fill: string; grid: Grid }>()
 
   /**
    * A view of a value that its loop has yet to store and nothing else reads: the loop stores
@@ -214,22 +214,19 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
     const [x, y] = pads
     if (!x || !y || vs[0] === vs[1] || S.grp[x.r] !== S.grp[y.r] || S.shape[x.r]!.join() !== S.shape[y.r]!.join()) return false
     if (vs.some((v) => S.kind[v] !== SINK || S.uses[v] !== 1 || S.isOut[v]) || inDtypes.some((d) => d !== S.dtype[o])) return false
-    const xs = S.shape[x.r]!
-    let ax = xs.length - 1
-    while (ax >= 0 && xs[ax] === 1) ax--
-    if (ax < 0 || x.at.strides.some((st, a) => st !== y.at.strides[a])) return false
-    const step = x.at.strides[ax]!, d = x.at.off - y.at.off
+    // placements over the loop's axes; the stencil axis is the innermost one
+    const xa = gridAt(x.grid), ya = gridAt(y.grid), ax = xa.strides.length - 1
+    if (ax < 0 || x.grid.shape.join() !== y.grid.shape.join() || xa.strides.some((st, a) => st !== ya.strides[a])) return false
+    const step = xa.strides[ax]!, d = xa.off - ya.off
     if (d !== step && d !== -step) return false
     const k = d === step ? 0 : 1
-    const g = S.grp[x.r]!, late = k === 0 ? x : y, dt = S.dtype[o]!
-    const covered = S.size[x.r]! + S.size[x.r]! / xs[ax]!
+    const g = S.grp[x.r]!, dt = S.dtype[o]!, other = k === 0 ? y : x
+    const covered = S.size[x.r]! + S.size[x.r]! / g.shape[ax]!
     S.setCtx(e.params, inDtypes, dt)
     const fill = covered === S.size[o] ? undefined : finish(rule.f32, rule.ints, dt, rule.expr([x.fill, y.fill], S.ctx)!)
-    const other = late === x ? y : x
     g.members.push({
       out: o, rule, ins: [{ t: "tmp", v: x.r }, { t: "tmp", v: y.r }], params: e.params, inDtypes, dtype: dt, store: true,
-      at: { off: other.at.off, strides: other.at.strides.filter((_, a) => xs[a] !== 1) }, ...(fill === undefined ? {} : { fill }), grid: other.grid,
-      carry: { k, pads: [x.fill, y.fill], axis: xs.slice(0, ax).filter((d) => d !== 1).length },
+      at: gridAt(other.grid), ...(fill === undefined ? {} : { fill }), grid: other.grid, carry: { k, pads: [x.fill, y.fill], axis: ax },
     })
     for (const v of [x.r, y.r, ...vs]) S.inUses[v]!++ // the pads themselves are no longer stored
     S.kind[o] = SINK; S.grp[o] = g

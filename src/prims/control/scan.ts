@@ -11,6 +11,7 @@ import { type Primitive, type Tangent, UndefinedPrimal, Zero, isUndefined, isZer
 import { bind } from "../../core/trace.js"
 import { shapeEq, sizeOf } from "../../core/shape.js"
 import { evalJaxprFlat } from "../../backends/interpreter/evalJaxpr.js"
+import { meter } from "../../ir/measureMeter.js"
 import { add, instantiate } from "../elementwise.js"
 import { jvpJaxpr } from "../../transforms/jvp.js"
 import { hoistConsts, partialEvalJaxpr } from "../../transforms/partialEval.js"
@@ -49,12 +50,17 @@ export const scanP: Primitive<ScanP> = primitive<ScanP>({
     const consts = args.slice(0, nc), xs = args.slice(nc + nk)
     let carry: readonly NdArray[] = args.slice(nc, nc + nk)
     const ys = jaxpr.outAvals.slice(nk).map((a) => NdArray.zeros([length, ...a.shape], a.dtype))
-    for (let i = 0; i < length; i++) {
-      const t = reverse ? length - 1 - i : i
-      const outs = evalJaxprFlat(jaxpr.jaxpr, jaxpr.consts, [...consts, ...carry, ...xs.map((x) => rowOf(x, t))]) as NdArray[]
-      carry = outs.slice(0, nk)
-      ys.forEach((y, j) => y.data.set(outs[nk + j]!.data, t * outs[nk + j]!.size))
-    }
+    // a memory measurement counts the stacked outputs while the steps run, not only once returned
+    const stacked = meter === undefined ? 0 : ys.reduce((n, y) => n + y.data.byteLength, 0)
+    meter?.charge(stacked)
+    try {
+      for (let i = 0; i < length; i++) {
+        const t = reverse ? length - 1 - i : i
+        const outs = evalJaxprFlat(jaxpr.jaxpr, jaxpr.consts, [...consts, ...carry, ...xs.map((x) => rowOf(x, t))]) as NdArray[]
+        carry = outs.slice(0, nk)
+        ys.forEach((y, j) => y.data.set(outs[nk + j]!.data, t * outs[nk + j]!.size))
+      }
+    } finally { meter?.charge(-stacked) }
     return [...carry, ...ys]
   },
   jvp: (primals, tangents, p) => scanJvp(primals, tangents, p),
