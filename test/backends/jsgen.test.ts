@@ -130,6 +130,25 @@ describe("jsgen", () => {
     expectSame(got, want, "jit(grad) vs grad")
   })
 
+  it("computes products through every path of the dot helpers, bit for bit, in every dtype", () => {
+    // rows and columns in 4×4 blocks and left over, K = 1 (outer products), N = 1, batches, and
+    // a transposed operand (strides other than 1 along K)
+    const sizes = [[1, 1, 1], [5, 9, 1], [4, 4, 4], [9, 6, 7], [8, 1, 5], [3, 7, 6], [13, 10, 12]]
+    for (const dtype of ["float64", "float32", "int32", "uint32"] as const)
+      for (const [M, N, K] of sizes) {
+        const r = lcg(M * 100 + N * 10 + K), v = (n: number) => Float64Array.from({ length: n }, () => Math.round(r() * 50) / 8)
+        const a = np.asarray(np.reshape(np.asarray(v(2 * M * K)), [2, K, M]), { dtype })
+        const b = np.asarray(np.reshape(np.asarray(v(2 * K * N)), [2, K, N]), { dtype })
+        const f = (a: A, b: A) => [
+          lax.dotGeneral(a, b, { lhs_contracting: [1], rhs_contracting: [1], lhs_batch: [0], rhs_batch: [0] }),
+          np.matmul(np.transpose(a.at(0)), b.at(1)),
+        ]
+        const closed = makeJaxpr(f)(a, b), c = compileJaxpr(closed)
+        expect(c.source).toMatch(/hDot/)
+        expectSame(c.run([a, b]), evalJaxpr(closed, a, b), `${dtype} ${M}×${N}×${K}`)
+      }
+  })
+
   it("fuses a 10^6-element loss and its gradient into single loops", () => {
     const x = np.asarray(randn(1_000_000, 3).map((v) => 3 * v))
     const f = (x: A) => np.sum(np.add(np.multiply(np.sin(x), np.exp(np.negative(np.square(x)))), np.log1p(np.square(x))))

@@ -12,6 +12,7 @@ import * as rd from "../../prims/reductions.js"
 import type { EmitCtx, KernelPlan, KernelRule, MemView, Strided } from "./types.js"
 import { int, ints, isDtype, num } from "./text.js"
 import { contiguousStrides, mergeLevels, nest } from "./loops.js"
+import { dotHelper, helperName } from "./prelude.js"
 
 type Plan = (p: KernelPlan) => ((e: EmitCtx) => string) | null
 export const kernelRules: [Primitive, KernelRule][] = []
@@ -57,9 +58,8 @@ kernel(dotGeneralP, 2, (p) => {
   const nb = prod(lb.map((a) => ls[a]!)), M = prod(lf.map((a) => ls[a]!)), K = prod(lc.map((a) => ls[a]!)), N = prod(rf.map((a) => rs[a]!))
   const [lv, [sab, sam, sak]] = grouped(p, 0, [lb, lf, lc])
   const [rv, [sbb, sbk, sbn]] = grouped(p, 1, [rb, rc, rf])
-  const h = dt === "float64" ? "dotF64" : dt === "float32" ? "dotF32" : dt === "int32" ? "dotI32" : "dotU32"
+  const h = dotHelper(dt), fn = helperName(h)
   p.need(h)
-  const fn = dt === "float64" ? "hDotF64" : dt === "float32" ? "hDotF32" : dt === "int32" ? "hDotI32" : "hDotU32"
   const args = [sab, sam, sak, sbb, sbk, sbn, nb, M, N, K].map((x) => int(x!))
   return (e) => `${fn}(${e.buf(lv.base)},${int(lv.off)},${args[0]},${args[1]},${args[2]},${e.buf(rv.base)},${int(rv.off)},${args[3]},${args[4]},${args[5]},${e.out(0)},${args.slice(6).join(",")});`
 })
