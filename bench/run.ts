@@ -44,7 +44,9 @@ const fmtTime = (ms?: number) =>
 const fmtErr = (e?: number) => (e === undefined ? "n/a" : e === 0 ? "0" : Number.isNaN(e) ? "NaN" : e.toExponential(1))
 const fmtRatio = (a?: number, b?: number) =>
   a === undefined || b === undefined ? "n/a" : `${a / b >= 1000 ? (a / b).toFixed(0) : (a / b).toPrecision(3)}×`
-const how = (r: Row) => (r.ok ? r.note ?? "" : `n/a: ${r.reason ?? "failed"}`.replaceAll("|", "\\|"))
+const how = (r: Row) => (r.ok
+  ? `${r.note ?? ""}${r.unreadMs === undefined ? "" : `; ${fmtTime(r.unreadMs)} without the read-back copy`}`
+  : `n/a: ${r.reason ?? "failed"}`.replaceAll("|", "\\|"))
 
 const { wantWorkload, wantImpl } = parseArgs(process.argv.slice(2))
 const selected = WORKLOADS.filter(wantWorkload)

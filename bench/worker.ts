@@ -5,7 +5,7 @@ import { maxRelErr, type Runner, type Setup } from "./workloads.js"
 
 export interface Row {
   impl: string; workload: string; ok: boolean; reason?: string; note?: string
-  firstMs?: number; medianMs?: number; fwdMs?: number; err?: number
+  firstMs?: number; medianMs?: number; fwdMs?: number; unreadMs?: number; err?: number
 }
 
 const modules: Record<string, () => Promise<{ setup: Setup }>> = {
@@ -63,6 +63,7 @@ async function runRow(impl: string, workload: string): Promise<Row> {
     const cost = workload.startsWith("COST-")
     row.medianMs = measure(() => runner.grad(), cost ? 1400 : 2800)
     if (cost) row.fwdMs = measure(() => runner.forward!(), 1400)
+    if (runner.unread) row.unreadMs = measure(() => runner.unread!(), cost ? 1400 : 2800)
     const ref = await (await modules.handwritten!()).setup(workload, "")
     row.err = maxRelErr(runner.grad(), ref.grad())
     row.ok = true

@@ -8,6 +8,11 @@ export interface Runner {
   grad(): Float64Array
   /** COST only: one forward evaluation, read back. */
   forward?(): number
+  /**
+   * wengert only: the same evaluation without the read-back (SPEC's `toTypedArray()` is a copy),
+   * timed too so the table can say what the copy costs; its result is the library's own array.
+   */
+  unread?(): unknown
   /** How the row computes it, e.g. "jit(grad), f64"; printed in the table. */
   note: string
 }

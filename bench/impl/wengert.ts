@@ -63,7 +63,7 @@ export const setup: Setup = async (w, variant) => {
         return lax.forILoop(0, W1.N, (i, s) => step(k, c, a, ...s, np.take(tgt, i)), init())[2]
       }
     const g = jit(grad(loss)), p = np.asarray(Float64Array.from(W1.at))
-    return { note: variant === "loop" ? "jit(grad), unrolled" : "jit(grad), forILoop", grad: () => read(g(p)) }
+    return { note: variant === "loop" ? "jit(grad), unrolled" : "jit(grad), forILoop", grad: () => read(g(p)), unread: () => g(p) }
   }
   if (w === "SCAN") {
     if (variant !== "scan" && variant !== "loop") throw new Error("SCAN runs as wengert-scan or wengert-loop")
@@ -80,7 +80,7 @@ export const setup: Setup = async (w, variant) => {
         return np.sum(np.square(x))
       }
     const d = scanData(), g = jit(grad(loss)), p = np.asarray(d.p), x0 = np.asarray(d.x0)
-    return { note: variant === "scan" ? "jit(grad), lax.scan" : "jit(grad), unrolled", grad: () => read(g(p, x0)) }
+    return { note: variant === "scan" ? "jit(grad), lax.scan" : "jit(grad), unrolled", grad: () => read(g(p, x0)), unread: () => g(p, x0) }
   }
   if (w === "W2") {
     const { jit, grad, np } = await load(["jit", "grad", "np.matmul", "np.add", "np.tanh", "np.mean", "np.square", "np.subtract", "np.asarray", "np.reshape"])
@@ -103,6 +103,7 @@ export const setup: Setup = async (w, variant) => {
         for (const p of parts) { out.set(p, o); o += p.length }
         return out
       },
+      unread: () => g(ps, x, y),
     }
   }
   if (w === "W3") {
@@ -110,7 +111,7 @@ export const setup: Setup = async (w, variant) => {
     const x = np.asarray(w3Data())
     const loss = (x: Arr) => np.sum(np.add(np.multiply(np.sin(x), np.exp(np.negative(np.square(x)))), np.log1p(np.square(x))))
     const g = jit(grad(loss))
-    return { note: "jit(grad)", grad: () => read(g(x)) }
+    return { note: "jit(grad)", grad: () => read(g(x)), unread: () => g(x) }
   }
   if (w === "W4") {
     const { jit, hessian, np } = await load(["jit", "hessian", "np.slice", "np.sum", "np.add", "np.multiply", "np.square", "np.subtract", "np.asarray"])
@@ -120,7 +121,7 @@ export const setup: Setup = async (w, variant) => {
       return np.sum(np.add(np.multiply(100, np.square(np.subtract(tail, np.square(head)))), np.square(np.subtract(1, head))))
     }
     const h = jit(hessian(rosen))
-    return { note: "jit(hessian) fwd-over-rev", grad: () => read(h(x)) }
+    return { note: "jit(hessian) fwd-over-rev", grad: () => read(h(x)), unread: () => h(x) }
   }
   if (w === "W5") {
     const { jit, grad, vmap, np, nn } = await load(["jit", "grad", "vmap", "np.dot", "np.subtract", "np.multiply", "nn.softplus", "np.asarray", "np.reshape"])
@@ -130,14 +131,14 @@ export const setup: Setup = async (w, variant) => {
       return np.subtract(nn.softplus(z), np.multiply(y, z))
     }
     const g = jit(vmap(grad(exampleLoss), { inAxes: [null, 0, 0] }))
-    return { note: "jit(vmap(grad))", grad: () => read(g(wt, x, y)) }
+    return { note: "jit(vmap(grad))", grad: () => read(g(wt, x, y)), unread: () => g(wt, x, y) }
   }
   if (w.startsWith("COST-")) {
     const { jit, grad, np } = await load(["jit", "grad", "np.sum", "np.add", "np.multiply", "np.sin", "np.square", "np.asarray"])
     const x = np.asarray(costData(costSize(w)))
     const f = (x: Arr) => np.sum(np.add(np.multiply(np.sin(x), x), np.multiply(0.5, np.square(x))))
     const fj = jit(f), g = jit(grad(f))
-    return { note: "jit", forward: () => fj(x).item(), grad: () => read(g(x)) }
+    return { note: "jit", forward: () => fj(x).item(), grad: () => read(g(x)), unread: () => g(x) }
   }
   throw new Error(`unknown workload ${w}`)
 }

@@ -149,6 +149,31 @@ describe("jsgen", () => {
       }
   })
 
+  it("reads an identity constant (jacfwd's and hessian's basis) as a comparison of row and column", () => {
+    for (const dtype of ["float64", "float32"] as const) {
+      const n = 5, I = np.eye(n, n, { dtype }), x = np.asarray(np.reshape(np.asarray(randn(n * n, 7)), [n, n]), { dtype })
+      const f = (x: A) => [
+        np.multiply(np.transpose(I), np.sin(x)), //                  columns step by rows: compared
+        np.multiply(np.slice(I, [1, 0], [n - 1, n - 1]), np.slice(x, [0, 1], [n - 1, n - 1])), // an offset: compared
+        np.multiply(np.flip(I, 1), x), //                             a negative stride: loaded
+        np.multiply(I, x), //                                         the same walk as x's: compared
+        np.multiply(np.reshape(I, [1, n, n]), np.reshape(x, [n, n, 1])), // a broadcast: compared
+      ]
+      const closed = makeJaxpr(f)(x), c = compileJaxpr(closed)
+      expect(c.source.match(/\?1:0\)/g)?.length, c.source).toBeGreaterThanOrEqual(3)
+      expectSame(c.run([x]), evalJaxpr(closed, x), `${dtype} views of eye`)
+      // alone, the product walks all n² elements as one loop, leaving rows: loaded
+      const g = (x: A) => np.multiply(I, np.cos(x)), gc = makeJaxpr(g)(x), gp = compileJaxpr(gc)
+      expect(gp.source).not.toMatch(/\?1:0\)/)
+      expectSame(gp.run([x]), evalJaxpr(gc, x), `${dtype} eye · x`)
+    }
+    // the Hessian reads its basis this way: no load of the 100×100 identity is left
+    const rosen = (x: A) => np.sum(np.square(np.subtract(np.slice(x, [1], [99]), np.square(np.slice(x, [0], [99])))))
+    const x = np.asarray(randn(100, 3)), H = hessian(rosen), src = compileJaxpr(makeJaxpr(H)(x)).source
+    expect(src).toMatch(/\(i\d+_0===i\d+_1\?1:0\)/)
+    expectSame([jit(H)(x) as A], [H(x)], "jit(hessian) vs hessian")
+  })
+
   it("fuses a 10^6-element loss and its gradient into single loops", () => {
     const x = np.asarray(randn(1_000_000, 3).map((v) => 3 * v))
     const f = (x: A) => np.sum(np.add(np.multiply(np.sin(x), np.exp(np.negative(np.square(x)))), np.log1p(np.square(x))))

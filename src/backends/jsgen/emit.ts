@@ -3,7 +3,7 @@
 // one loop nest: operands loaded at the top of the body (so an in-place store can never be
 // read back), members as loop-local consts, stores and reduction accumulators at the end.
 
-import type { DType } from "../../core/dtype.js"
+import type { DType, TypedArray } from "../../core/dtype.js"
 import type { Group, Item, Member, Operand, Ref, Roll, RollOp, ScanLoop, Sink, Strided } from "./types.js"
 import type { Schedule } from "./fuse.js"
 import type { BufferPlan } from "./bufferPlan.js"
@@ -161,7 +161,7 @@ function roll(r: Roll, ref: (x: Ref) => string, buf: (v: number) => string, slot
 
 function loop(g: Group, sch: Schedule, plan: BufferPlan, ref: (r: Ref) => string, buf: (v: number) => string, tag: string): Emitted {
   const exprs: Strided[] = [], sReads: number[] = [], sDefs: number[] = [], slots: number[] = []
-  const loads = new Map<string, { name: string; expr: number; v: number }>()
+  const loads = new Map<string, { name: string; expr: number; v: number; eye: number }>()
   const exprIndex = (s: Strided): number => { exprs.push(s); return exprs.length - 1 }
   const identity = g.members.some((m) => m.store) ? exprIndex({ off: 0, strides: contiguousStrides(g.shape) }) : -1
   const operandText = (op: Operand): (() => string) => {
@@ -170,7 +170,8 @@ function loop(g: Group, sch: Schedule, plan: BufferPlan, ref: (r: Ref) => string
     const key = `${op.view.base}:${op.view.off}:${op.view.strides.join(",")}`
     let l = loads.get(key)
     if (!l) {
-      l = { name: `x${int(loads.size)}`, expr: exprIndex(op.view), v: op.view.base }
+      const s = plan.slots[plan.slot[op.view.base]!]
+      l = { name: `x${int(loads.size)}`, expr: exprIndex(op.view), v: op.view.base, eye: s?.cls === "const" ? eyeOrder(s.data) : 0 }
       loads.set(key, l)
       slots.push(plan.slot[op.view.base]!)
     }
@@ -233,7 +234,10 @@ function loop(g: Group, sch: Schedule, plan: BufferPlan, ref: (r: Ref) => string
     post: (d) => post[d]!.join(""),
     body: (idx) => {
       const lines: string[] = []
-      for (const l of loads.values()) lines.push(`const ${l.name}=${buf(l.v)}[${idx[l.expr]}];`)
+      for (const l of loads.values()) {
+        const eye = l.eye > 0 ? eyeRead(levels, exprs[l.expr]!, l.expr, l.eye, tag) : null
+        lines.push(`const ${l.name}=${eye ?? `${buf(l.v)}[${idx[l.expr]}]`};`)
+      }
       for (const { m, ops, at } of members) {
         const args = ops.map((f) => f()), late = m.carry ? args[m.carry.k]! : ""
         if (m.carry) args[m.carry.k] = `w${int(m.out)}`
@@ -251,6 +255,38 @@ function loop(g: Group, sch: Schedule, plan: BufferPlan, ref: (r: Ref) => string
     sDefs, sReads, slots, extDefs: [], alone: g.shape.reduce((n, d) => n * d, 1) >= ALONE_TRIPS,
   }
 }
+const eyes = new WeakMap<TypedArray, number>()
+/** n when `data` is the n×n identity (n ≥ 2), else 0: the basis jacfwd and hessian push forward. */
+function eyeOrder(data: TypedArray): number {
+  let n = eyes.get(data)
+  if (n === undefined) {
+    n = Math.round(Math.sqrt(data.length))
+    if (n < 2 || n * n !== data.length) n = 0
+    for (let i = 0; i < data.length && n > 0; i++) if (data[i] !== (i % (n + 1) === 0 ? 1 : 0)) n = 0
+    eyes.set(data, n)
+  }
+  return n
+}
+
+/**
+ * A read of the n×n identity at strided index `e` (expression k) as a comparison of its row and
+ * column, when every loop level moves by whole rows (a stride that is a multiple of n) or
+ * within one row without leaving it: then the constant is not read at all (two loads per
+ * element from W4's 80 kB basis were a sixth of its Hessian's kernel). Null otherwise.
+ */
+function eyeRead(levels: readonly Level[], e: Strided, k: number, n: number, tag: string): string | null {
+  const r0 = Math.floor(e.off / n), rows = r0 ? [int(r0)] : [], cols = e.off - r0 * n ? [int(e.off - r0 * n)] : []
+  let last = e.off - r0 * n // the largest column read
+  levels.forEach((lv, d) => {
+    const s = lv.strides[k]!, i = `i${tag}_${d}`
+    if (s === 0) return
+    if (s % n === 0) rows.push(s === n ? i : `${i}*${int(s / n)}`)
+    else if (s > 0 && s < n) { cols.push(s === 1 ? i : `${i}*${int(s)}`); last += s * (lv.size - 1) }
+    else last = n
+  })
+  return last < n ? `(${rows.join("+") || "0"}===${cols.join("+") || "0"}?1:0)` : null
+}
+
 /** The level from which all of a sink's levels are reduced and before which none are; null if they interleave. */
 function registerLevel(levels: readonly Level[], s: Sink): number | null {
   let r = levels.length
