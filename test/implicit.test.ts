@@ -347,6 +347,9 @@ describe("implicit.fixedPoint with Anderson acceleration", () => {
     expectClose(x, fixedVecJs(bjs), 1e-10, "x")
     // both stop at max|T(x) − x| ≤ 1e-10; T contracts by about 0.6, so x is within 1e-10 / (1 − 0.6)
     expectClose(x, implicit.fixedPoint(vecT, bv, np.zeros([n])) as WArray, 3e-10, "the plain iteration's x")
+    // histories up to 8 solve their small system on scalars, longer ones by Gauss–Jordan on arrays
+    for (const history of [1, 2, 8, 9, 12])
+      expectClose(implicit.fixedPoint(vecT, bv, np.zeros([n]), { acceleration: "anderson", history }) as WArray, fixedVecJs(bjs), 3e-10, `x, history ${history}`)
     for (const solver of ["dense", "gmres"] as const) {
       const L = (b: WArray) => np.sum(implicit.fixedPoint(vecT, b, np.zeros([n]), { acceleration: "anderson", history: 3, solver }) as WArray)
       expectClose(grad(L)(bv), gradVecJs(bjs), 1e-9, `grad, ${solver}`)

@@ -13,6 +13,8 @@ export function ravel(name: string, tree: unknown): Raveled {
   const size = sizes.reduce((a, b) => a + b, 0)
   const vec = leaves.length === 1 ? reshape(leaves[0]!, [size]) : concatenate(leaves.map((l) => reshape(l, [l.size])), 0)
   const unravel = (v: Array) => {
+    // one leaf is the whole vector: no slice (whose transpose, a pad, every adjoint matvec would copy through)
+    if (leaves.length === 1) return unflatten(def, [reshape(v, shapes[0]!)])
     let off = 0
     return unflatten(def, shapes.map((s, i) => { const lo = off; off += sizes[i]!; return reshape(slice(v, [lo], [off]), s) }))
   }

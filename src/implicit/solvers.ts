@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../core/errors.js"
 import * as np from "../numpy/index.js"
 import { jacfwd } from "../transforms/jacobian.js"
 import { whileLoop } from "../lax/control.js"
-import { convert, slice } from "../prims/shape.js"
+import { convert, scatterAdd, slice, take } from "../prims/shape.js"
 import { ravel } from "./ravel.js"
 
 export type LinearSolver = "dense" | "cg" | "gmres"
@@ -78,8 +78,9 @@ function cg(mv: (v: Array) => Array, b: Array, tol: number | Array, maxIter: num
  * grows, accumulated in an (m+1)×(m+1) orthogonal Q, so |Q β e₁| past row j is the residual
  * at no extra matvec. Steps stop at |r| ≤ tol·|b|; a cycle of m steps ends by solving the
  * triangular system R y = g, then restarts from the true residual (carried to the next
- * cycle: one matvec per cycle besides the steps'). Fixed shapes throughout (rows are written
- * through one-hot masks), so it runs as two nested lax.whileLoops under jit and vmap.
+ * cycle: one matvec per cycle besides the steps'). Fixed shapes throughout (a step's rows and
+ * columns are read by gathers and written by scatter-adds at the step index), so it runs as
+ * two nested lax.whileLoops under jit and vmap.
  */
 function gmres(mv: (v: Array) => Array, b: Array, tol: number | Array, maxIter: number, m: number): Array {
   const bound = np.multiply(tol, nrm(b))
@@ -106,15 +107,18 @@ function gmres(mv: (v: Array) => Array, b: Array, tol: number | Array, maxIter: 
         const col = np.sum(np.multiply(Q, np.add(h, np.multiply(hn, ej1))), 1)
         const a = dot(ej, col), sub = dot(ej1, col), rho = np.sqrt(np.add(np.multiply(a, a), np.multiply(sub, sub)))
         const c = np.where(np.equal(rho, 0), 1, safeDiv(a, rho)), s = safeDiv(sub, rho)
-        const R2 = np.add(R, np.outer(np.add(np.multiply(col, np.subtract(1, np.add(ej, ej1))), np.multiply(rho, ej)), onehot(colIds, j)))
-        // Q ← G·Q: row j ← c·row j + s·row j+1, row j+1 ← −s·row j + c·row j+1 (small products as
-        // masked sums: inline loops rather than calls)
-        const qj = np.sum(np.multiply(np.expandDims(ej, 1), Q), 0), qj1 = np.sum(np.multiply(np.expandDims(ej1, 1), Q), 0)
+        const rcol = np.add(np.multiply(col, np.subtract(1, np.add(ej, ej1))), np.multiply(rho, ej))
+        const R2 = scatterAdd(R, np.expandDims(j, 0), np.expandDims(rcol, 1), 1)
+        // Q ← G·Q: row j ← c·row j + s·row j+1, row j+1 ← −s·row j + c·row j+1 (the two rows read by
+        // a gather and their changes added back by a scatter-add, not masked sums over all of Q)
+        const jj = np.stack([j, np.add(j, 1)]), rows = take(Q, jj, 0)
+        const qj = np.reshape(slice(rows, [0, 0], [1, m + 1]), [m + 1]), qj1 = np.reshape(slice(rows, [1, 0], [2, m + 1]), [m + 1])
         const nj1 = np.subtract(np.multiply(c, qj1), np.multiply(s, qj))
-        const Q2 = np.add(Q, np.add(np.outer(ej, np.subtract(np.add(np.multiply(c, qj), np.multiply(s, qj1)), qj)), np.outer(ej1, np.subtract(nj1, qj1))))
-        // the residual β|Q[j+1, 0]|, read off the new row j+1
+        const Q2 = scatterAdd(Q, jj, np.stack([np.subtract(np.add(np.multiply(c, qj), np.multiply(s, qj1)), qj), np.subtract(nj1, qj1)]), 0)
+        // the residual β|Q[j+1, 0]|, read off the new row j+1; V's row j+1 and R's column j are
+        // zero until now, so adding the new ones writes them (the rest of V and R is only copied)
         const res = np.multiply(beta, np.abs(first(nj1)))
-        return [np.where(np.expandDims(np.equal(rowIds, np.add(j, 1)), 1), vn, V), vn, Q2, R2, res, np.add(j, 1), np.add(k, 1)]
+        return [scatterAdd(V, np.expandDims(np.add(j, 1), 0), np.expandDims(vn, 0), 0), vn, Q2, R2, res, np.add(j, 1), np.add(k, 1)]
       },
       [V0, v0, np.eye(m + 1), np.zeros([m + 1, m]), beta, int(0), k0])
     // y = R⁻¹ g on the j columns used (unused columns get a unit diagonal and a zero right-hand side)
