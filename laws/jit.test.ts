@@ -6,7 +6,7 @@
 // re-rolling.
 
 import fc, { type Arbitrary } from "fast-check"
-import { describe, expect, it } from "vitest"
+import { describe, it } from "vitest"
 import { evalJaxpr, grad, jit, makeJaxpr } from "wengert"
 import * as lax from "../src/lax/index.js"
 import { type Array, NdArray } from "../src/core/array.js"

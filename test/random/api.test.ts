@@ -12,7 +12,6 @@ import {
 import { throwsTagged } from "../numpy/helpers.ts"
 
 const data = (x: WArray): number[] => Array.from(x.toTypedArray() as ArrayLike<number>)
-const u32 = (k: WArray): Uint32Array => Uint32Array.from(data(k))
 /** Random123's threefry2x32_20 answer for key (0, 0), counter (0, 0). */
 const R123_ZERO: [number, number] = [0x6b200159, 0x99ba4efe]
 

@@ -5,7 +5,6 @@
 // untaken branch would print), so that case is an EffectError.
 
 import { NdArray, type Array } from "../../core/array.js"
-import { ShapedArray } from "../../core/aval.js"
 import { DtypeError, EffectError, ShapeError } from "../../core/errors.js"
 import type { ClosedJaxpr } from "../../core/ir.js"
 import { type Primitive, type Tangent, UndefinedPrimal, Zero, isUndefined, isZero, primitive } from "../../core/primitive.js"

@@ -52,7 +52,7 @@ export const linearSolveP: Primitive<LinearSolveP> = primitive<LinearSolveP>({
     return x
   },
   jvp: (primals, tangents, p) => {
-    const { mc, rhs } = split(primals, p)
+    const { mc } = split(primals, p)
     const t = split(tangents as unknown as Array[], p)
     const x = bind(linearSolveP, primals, p)
     const mcT = t.mc as unknown as Tangent[], bT = t.rhs as unknown as Tangent[]

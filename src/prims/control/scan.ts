@@ -24,7 +24,6 @@ import { invarsUsed, neededCarries, pruneClosed } from "../../transforms/dce.js"
 export type ScanP = { jaxpr: ClosedJaxpr; num_consts: number; num_carry: number; length: number; reverse: boolean }
 
 const stackedAval = (a: ShapedArray, n: number) => new ShapedArray([n, ...a.shape], a.dtype, a.weakType)
-const unstacked = (a: ShapedArray) => new ShapedArray(a.shape.slice(1), a.dtype, a.weakType)
 
 /** Row t of a stacked concrete array, sharing its memory. */
 export function rowOf(x: NdArray, t: number): NdArray {
@@ -170,7 +169,7 @@ function scanDce(used: readonly boolean[], p: ScanP) {
 }
 
 function scanBatch(args: readonly Array[], bdims: readonly (number | null)[], p: ScanP, size: number): [Array[], (number | null)[]] {
-  const { num_consts: nc, num_carry: nk, length } = p
+  const { num_consts: nc, num_carry: nk } = p
   const ny = p.jaxpr.outAvals.length - nk
   let carryB = range(nk).map((i) => bdims[nc + i] !== null)
   const constB = range(nc).map((i) => bdims[i] !== null), xsB = range(args.length - nc - nk).map((i) => bdims[nc + nk + i] !== null)

@@ -79,7 +79,7 @@ function whileJvp(primals: readonly Array[], tangents: readonly Tangent[], p: Wh
     jj = jvpJaxpr(p.body_jaxpr, [...nzB, ...carryNz], carryNz)
   }
   const outs = whileLoop(primals, p) // primal outputs at the level below, as linearize needs
-  const ntb = nzB.filter(Boolean).length, ntc = carryNz.filter(Boolean).length
+  const ntb = nzB.filter(Boolean).length
   // joint loop: body consts [b_p, b_t], carry [c_p, c_t]; jj's inputs are [b_p, c_p, b_t, c_t]
   const bAvals = p.body_jaxpr.inAvals
   const body = traceJaxprFlat("jvp", (ins) => {
