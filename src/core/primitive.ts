@@ -63,8 +63,16 @@ const registry = new Map<string, Primitive>()
 /** Declares and registers a primitive record. */
 export function primitive<P = Record<string, never>>(def: Primitive<P>): Primitive<P> {
   if (registry.has(def.name)) throw new Error(`primitive ${def.name} registered twice`)
-  registry.set(def.name, def as Primitive)
-  return def
+  // every record gets these fields in this order (absent ones undefined), so all records share
+  // one object layout: the passes read prim.abstractEval, jvp, transpose, dce and effects once
+  // per equation, and one layout keeps those reads monomorphic (a record literal's own field
+  // order and optional fields gave dozens of layouts, and megamorphic reads)
+  const rec: Primitive<P> = Object.assign({
+    name: def.name, abstractEval: def.abstractEval, impl: def.impl, jvp: def.jvp, transpose: def.transpose,
+    batch: def.batch, dce: def.dce, effects: def.effects, laws: def.laws,
+  }, def)
+  registry.set(rec.name, rec as Primitive)
+  return rec
 }
 
 export const primitives = (): Primitive[] => [...registry.values()]

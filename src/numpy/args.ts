@@ -91,6 +91,34 @@ export function broadcastArrays(fn: string, xs: readonly Array[]): Array[] {
 export const broadcastTo_ = (x: Array, shape: Shape): Array =>
   shapeEq(x.shape, shape) ? x : broadcastInDim(x, shape, range(x.ndim).map((i) => i + shape.length - x.ndim))
 
+/** Whether an operand of `dtype` is already what `kind` converts it to (so casting leaves it as it is). */
+const castFree = (kind: Kind, dtype: DType): boolean =>
+  kind === "any" || (kind === "numeric" ? dtype !== "bool" : isFloat(dtype))
+
+/**
+ * `castAll(fn, [x], kind)[0]` without its lists when `x` is already an Array of the kind's
+ * dtype (it comes back unchanged): the usual case, once per traced unary call.
+ */
+export const castOne = (fn: string, x: ArrayLike, kind: Kind = "any"): Array =>
+  x instanceof Array && castFree(kind, x.dtype) ? x : castAll(fn, [x], kind)[0]!
+
+/**
+ * `f` applied to the operands `operands(fn, [x, y], kind)` gives. The usual cases while
+ * tracing (two arrays of one dtype with equal shapes or a rank-0 one, or a float array and
+ * a JS number) skip its five lists: they need no cast and no broadcast, and the number
+ * becomes the same weak scalar castConverted makes.
+ */
+export function binaryOperands(fn: string, x: ArrayLike, y: ArrayLike, kind: Kind, f: (a: Array, b: Array) => Array): Array {
+  if (x instanceof Array) {
+    if (y instanceof Array) {
+      const dt = x.dtype
+      if (dt === y.dtype && castFree(kind, dt) && (x.ndim === 0 || y.ndim === 0 || shapeEq(x.shape, y.shape))) return f(x, y)
+    } else if (typeof y === "number" && isFloat(x.dtype)) return f(x, NdArray.scalar(castScalar(y, x.dtype), x.dtype, true))
+  } else if (typeof x === "number" && y instanceof Array && isFloat(y.dtype)) return f(NdArray.scalar(castScalar(x, y.dtype), y.dtype, true), y)
+  const ab = operands(fn, [x, y], kind)
+  return f(ab[0]!, ab[1]!)
+}
+
 /** castAll then broadcastArrays: the usual preamble of an elementwise function. */
 export function operands(fn: string, xs: readonly ArrayLike[], kind: Kind = "any"): Array[] {
   const n = xs.length

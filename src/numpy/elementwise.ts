@@ -5,10 +5,10 @@ import type { Array, ArrayLike } from "../core/array.js"
 import { isFloat, isInt } from "../core/dtype.js"
 import { InvalidArgumentError } from "../core/errors.js"
 import * as P from "../prims/elementwise.js"
-import { arr, castAll, operands, toDtype } from "./args.js"
+import { arr, binaryOperands, castAll, castOne, operands, toDtype } from "./args.js"
 
 const binary = (fn: string, kind: "numeric" | "float", f: (x: Array, y: Array) => Array) =>
-  (x: ArrayLike, y: ArrayLike): Array => { const ab = operands(fn, [x, y], kind); return f(ab[0]!, ab[1]!) }
+  (x: ArrayLike, y: ArrayLike): Array => binaryOperands(fn, x, y, kind, f)
 
 /**
  * Elementwise sum with numpy broadcasting.
@@ -137,7 +137,7 @@ export function power(x: ArrayLike, y: ArrayLike): Array {
  * @category elementwise
  * @since 0.1.0
  */
-export const square = (x: ArrayLike): Array => P.integerPow(castAll("np.square", [x], "numeric")[0]!, 2)
+export const square = (x: ArrayLike): Array => P.integerPow(castOne("np.square", x, "numeric"), 2)
 
 /**
  * Elementwise negation.
@@ -150,7 +150,7 @@ export const square = (x: ArrayLike): Array => P.integerPow(castAll("np.square",
  * @category elementwise
  * @since 0.1.0
  */
-export const negative = (x: ArrayLike): Array => P.neg(castAll("np.negative", [x], "numeric")[0]!)
+export const negative = (x: ArrayLike): Array => P.neg(castOne("np.negative", x, "numeric"))
 
 /**
  * Elementwise absolute value; its gradient at 0 is 0 (JAX's convention).
@@ -163,7 +163,7 @@ export const negative = (x: ArrayLike): Array => P.neg(castAll("np.negative", [x
  * @category elementwise
  * @since 0.1.0
  */
-export const abs = (x: ArrayLike): Array => P.abs(castAll("np.abs", [x], "numeric")[0]!)
+export const abs = (x: ArrayLike): Array => P.abs(castOne("np.abs", x, "numeric"))
 
 /**
  * Elementwise sign: -1, 0 or 1 (NaN for NaN); zero gradient.
@@ -176,7 +176,7 @@ export const abs = (x: ArrayLike): Array => P.abs(castAll("np.abs", [x], "numeri
  * @category elementwise
  * @since 0.1.0
  */
-export const sign = (x: ArrayLike): Array => P.sign(castAll("np.sign", [x], "numeric")[0]!)
+export const sign = (x: ArrayLike): Array => P.sign(castOne("np.sign", x, "numeric"))
 
 const rounding = (fn: string, f: (x: Array) => Array) => (x: ArrayLike): Array => {
   const a = arr(fn, x)

@@ -7,6 +7,7 @@ import { asArray } from "../core/convert.js"
 import { type DType, isInt, shortName } from "../core/dtype.js"
 import { DtypeError, InvalidArgumentError, ShapeError } from "../core/errors.js"
 import { normalizeAxes } from "../core/shape.js"
+import { bind1 } from "../core/trace.js"
 import * as S from "../prims/shape.js"
 import { arr, axisOf, dtypeArg, show } from "./args.js"
 
@@ -147,7 +148,11 @@ export function at(x: ArrayLike, i: number): Array {
   if (!Number.isInteger(i) || i < -n || i >= n)
     throw new InvalidArgumentError("Array.at", `index ${i} is out of bounds for axis 0 of ${show(a)}; use an integer in [${-n}, ${n - 1}].`)
   const k = i < 0 ? i + n : i
-  const row = S.slice(a, a.shape.map((_, d) => (d === 0 ? k : 0)), a.shape.map((s, d) => (d === 0 ? k + 1 : s)))
+  // the slice's params built once here (S.slice would copy them): x.at(i) runs once per step of
+  // a traced JS loop, and its params live as long as the jaxpr
+  const nd = a.ndim, start = new globalThis.Array<number>(nd), limit = new globalThis.Array<number>(nd), strides = new globalThis.Array<number>(nd)
+  for (let d = 0; d < nd; d++) { start[d] = d === 0 ? k : 0; limit[d] = d === 0 ? k + 1 : a.shape[d]!; strides[d] = 1 }
+  const row = bind1(S.sliceP, [a], { start_indices: start, limit_indices: limit, strides })
   return S.reshape(row, a.shape.slice(1))
 }
 

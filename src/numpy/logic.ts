@@ -6,10 +6,10 @@ import { isFloat } from "../core/dtype.js"
 import { InvalidArgumentError } from "../core/errors.js"
 import * as P from "../prims/elementwise.js"
 import { broadcastInDim } from "../prims/shape.js"
-import { arr, broadcastArrays, castAll, operands } from "./args.js"
+import { arr, binaryOperands, broadcastArrays, castAll, operands } from "./args.js"
 
 const compare = (fn: string, f: (x: Array, y: Array) => Array) =>
-  (x: ArrayLike, y: ArrayLike): Array => { const ab = operands(fn, [x, y]); return f(ab[0]!, ab[1]!) }
+  (x: ArrayLike, y: ArrayLike): Array => binaryOperands(fn, x, y, "any", f)
 
 /** Non-bool values become bool as `x != 0` (numpy's truthiness). */
 const truthy = (x: Array): Array => (x.dtype === "bool" ? x : P.ne(x, P.scalarLike(x, 0)))

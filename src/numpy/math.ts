@@ -3,9 +3,9 @@
 
 import type { Array, ArrayLike } from "../core/array.js"
 import * as P from "../prims/elementwise.js"
-import { castAll } from "./args.js"
+import { castOne } from "./args.js"
 
-const unary = (fn: string, f: (x: Array) => Array) => (x: ArrayLike): Array => f(castAll(fn, [x], "float")[0]!)
+const unary = (fn: string, f: (x: Array) => Array) => (x: ArrayLike): Array => f(castOne(fn, x, "float"))
 
 /**
  * Elementwise square root (NaN for negatives); its derivative at 0 is infinite, as in JAX.

@@ -115,19 +115,21 @@ export const notP = primitive<P>({
 export const logicalNot = u(notP)
 
 /** x^n for a static integer n: real for negative x, unlike pow. */
+const integerPowEval = unaryEval("integer_pow", numeric)
 export const integerPowP: Primitive<{ y: number }> = primitive<{ y: number }>({
   name: "integer_pow",
-  abstractEval: ([x], { y }) => {
+  // the shape rule made once and the avals passed on as they are (np.square stages this per loop step)
+  abstractEval: (avals, { y }) => {
     if (!Number.isInteger(y)) throw new DtypeError("integer_pow", [String(y)], "the exponent must be an integer.")
-    return unaryEval("integer_pow", numeric)([x!])
+    return integerPowEval(avals)
   },
   impl: ([x], { y }) => unaryKernel((v) => v ** y)([x!]),
   // d x^n = n x^(n-1) dx
-  jvp: ([x], [dx], { y }) => {
-    const out = integerPow(x!, y)
+  jvp: (xs, ts, { y }) => {
+    const x = xs[0]!, dx = ts[0]!, out = integerPow(x, y)
     if (isZero(dx)) return [[out], [new Zero(out.aval)]]
-    const d = y === 0 ? mul(x!, scalarLike(x!, 0)) : y === 1 ? scalarLike(x!, 1) : mul(scalarLike(x!, y), integerPow(x!, y - 1))
-    return [[out], [fitTo(mul(dx!, d), out.aval)]]
+    const d = y === 0 ? mul(x, scalarLike(x, 0)) : y === 1 ? scalarLike(x, 1) : mul(scalarLike(x, y), integerPow(x, y - 1))
+    return [[out], [fitTo(mul(dx, d), out.aval)]]
   },
   batch: (args, bdims, params) => [[integerPow(args[0]!, params.y)], [bdims[0]!]],
   laws: { domain: "real" },

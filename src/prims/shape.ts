@@ -66,14 +66,22 @@ export const broadcastInDim = (x: Array, shape: readonly number[], dims: readonl
 type ReshapeP = { new_sizes: readonly number[] }
 export const reshapeP: Primitive<ReshapeP> = primitive<ReshapeP>({
   name: "reshape",
-  abstractEval: ([x], { new_sizes }) => {
-    if (sizeOf(new_sizes) !== x!.size || new_sizes.some((d) => !Number.isInteger(d) || d < 0))
+  // indexed, not destructured, in reshape/slice/pad's abstractEval and transpose: destructuring
+  // runs the iterator protocol until a rule is optimized, and x.at(i) stages these per loop step
+  abstractEval: (avals, { new_sizes }) => {
+    const x = avals[0]
+    let ok = sizeOf(new_sizes) === x!.size
+    for (let i = 0; i < new_sizes.length && ok; i++) { const d = new_sizes[i]!; if (!Number.isInteger(d) || d < 0) ok = false }
+    if (!ok)
       throw new ShapeError("reshape", [x!.shape, new_sizes], `cannot reshape ${x!.size} elements into [${new_sizes.join(",")}]; the sizes must multiply to the same count.`)
     return [new ShapedArray(new_sizes, x!.dtype, x!.weakType)]
   },
   impl: ([x], { new_sizes }) => [new NdArray(x!.data, new_sizes, x!.dtype, x!.aval.weakType)],
   jvp: linearJvp(() => reshapeP),
-  transpose: ([ct], [x]) => [mapT(ct!, (c) => reshape(c, (x as { aval: ShapedArray }).aval.shape), (x as { aval: ShapedArray }).aval)],
+  transpose: (cts, args) => {
+    const ct = cts[0]!, xa = (args[0] as { aval: ShapedArray }).aval
+    return [isZero(ct) ? new Zero(xa) : reshape(ct, xa.shape)]
+  },
   batch: ([x], [bd], { new_sizes }, size) => [[reshape(moveAxisTo0(x!, bd!), [size, ...new_sizes])], [0]],
 })
 export const reshape = (x: Array, shape: Shape): Array =>
@@ -132,11 +140,17 @@ export function reduceToShape(x: Array, shape: Shape): Array {
 type SliceP = { start_indices: readonly number[]; limit_indices: readonly number[]; strides: readonly number[] }
 export const sliceP: Primitive<SliceP> = primitive<SliceP>({
   name: "slice",
-  abstractEval: ([x], { start_indices: s, limit_indices: l, strides: st }) => {
-    const ok = s.length === x!.ndim && l.length === x!.ndim && st.length === x!.ndim &&
-      s.every((v, i) => Number.isInteger(v) && v >= 0 && l[i]! >= v && l[i]! <= x!.shape[i]! && st[i]! >= 1)
-    if (!ok) throw new ShapeError("slice", [x!.shape], `start (${s.join(",")}) and limit (${l.join(",")}) must satisfy 0 ≤ start ≤ limit ≤ size on every axis.`)
-    return [new ShapedArray(s.map((v, i) => Math.ceil((l[i]! - v) / st[i]!)), x!.dtype, x!.weakType)]
+  abstractEval: (avals, { start_indices: s, limit_indices: l, strides: st }) => {
+    const x = avals[0]!, nd = x.shape.length
+    let ok = s.length === nd && l.length === nd && st.length === nd
+    for (let i = 0; i < nd && ok; i++) {
+      const v = s[i]!
+      ok = Number.isInteger(v) && v >= 0 && l[i]! >= v && l[i]! <= x.shape[i]! && st[i]! >= 1
+    }
+    if (!ok) throw new ShapeError("slice", [x.shape], `start (${s.join(",")}) and limit (${l.join(",")}) must satisfy 0 ≤ start ≤ limit ≤ size on every axis.`)
+    const shape = new globalThis.Array<number>(nd)
+    for (let i = 0; i < nd; i++) shape[i] = Math.ceil((l[i]! - s[i]!) / st[i]!)
+    return [new ShapedArray(shape, x.dtype, x.weakType)]
   },
   impl: ([x], { start_indices: s, limit_indices: l, strides: st }) => {
     const xs = stridesOf(x!.shape)
@@ -144,15 +158,17 @@ export const sliceP: Primitive<SliceP> = primitive<SliceP>({
     return [stridedCopy(x!.data, offset, xs.map((v, i) => v * st[i]!), s.map((v, i) => Math.ceil((l[i]! - v) / st[i]!)), x!.dtype)]
   },
   jvp: linearJvp(() => sliceP),
-  transpose: ([ct], [x], { start_indices: s, strides: st }) => {
-    const xa = (x as { aval: ShapedArray }).aval
+  transpose: (cts, args, { start_indices: s, strides: st }) => {
+    const ct = cts[0]!, xa = (args[0] as { aval: ShapedArray }).aval
     if (isZero(ct)) return [new Zero(xa)]
-    const config = s.map((v, i): [number, number, number] => {
-      const n = ct!.shape[i]!
+    // the config is built fresh here, so it becomes pad's params as it is (pad() would copy it)
+    const config = new globalThis.Array<[number, number, number]>(s.length)
+    for (let i = 0; i < s.length; i++) {
+      const v = s[i]!, n = ct.shape[i]!
       const used = n === 0 ? 0 : v + (n - 1) * st[i]! + 1
-      return [n === 0 ? xa.shape[i]! : v, n === 0 ? 0 : xa.shape[i]! - used, n === 0 ? 0 : st[i]! - 1]
-    })
-    return [pad(ct!, 0, config)]
+      config[i] = [n === 0 ? xa.shape[i]! : v, n === 0 ? 0 : xa.shape[i]! - used, n === 0 ? 0 : st[i]! - 1]
+    }
+    return [bind1(padP, [ct], { value: 0, padding_config: config })]
   },
   batch: ([x], [bd], { start_indices: s, limit_indices: l, strides: st }, size) => {
     const m = moveAxisTo0(x!, bd!)
@@ -167,10 +183,15 @@ export const slice = (x: Array, start: readonly number[], limit: readonly number
 type PadP = { value: number; padding_config: readonly (readonly [number, number, number])[] }
 export const padP: Primitive<PadP> = primitive<PadP>({
   name: "pad",
-  abstractEval: ([x], { padding_config: c }) => {
-    if (c.length !== x!.ndim || c.some(([lo, hi, int]) => !(lo >= 0 && hi >= 0 && int >= 0)))
-      throw new ShapeError("pad", [x!.shape], "padding_config needs one (low, high, interior) triple of non-negative integers per axis.")
-    return [new ShapedArray(x!.shape.map((d, i) => c[i]![0] + c[i]![1] + d + Math.max(0, d - 1) * c[i]![2]), x!.dtype, x!.weakType)]
+  abstractEval: (avals, { padding_config: c }) => {
+    const x = avals[0]!, nd = x.shape.length
+    let ok = c.length === nd
+    for (let i = 0; i < c.length && ok; i++) { const t = c[i]!; ok = t[0] >= 0 && t[1] >= 0 && t[2] >= 0 }
+    if (!ok)
+      throw new ShapeError("pad", [x.shape], "padding_config needs one (low, high, interior) triple of non-negative integers per axis.")
+    const shape = new globalThis.Array<number>(nd)
+    for (let i = 0; i < nd; i++) { const d = x.shape[i]!, t = c[i]!; shape[i] = t[0] + t[1] + d + Math.max(0, d - 1) * t[2] }
+    return [new ShapedArray(shape, x.dtype, x.weakType)]
   },
   impl: ([x], params) => {
     const [outAval] = padP.abstractEval([x!.aval], params)

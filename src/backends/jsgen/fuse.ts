@@ -61,32 +61,44 @@ function sameOrder(rule: ViewRule, e: Eqn, from: readonly number[], to: readonly
 export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
   const S = new Sched(an), id = (v: Var) => S.vid(v)
 
+  // indexed loops and no per-call closures in elem and run: they run once per equation
+  // (10^5 for an unrolled loop), mostly before they are optimized, where for…of and map allocate
   const elem = (e: Eqn, rule: ElemRule): boolean => {
-    if (e.outputs.length !== 1 || e.inputs.length !== rule.arity) return false
+    const ins = e.inputs, n = ins.length
+    if (e.outputs.length !== 1 || n !== rule.arity) return false
     const o = id(e.outputs[0]!), dt = S.dtype[o]!
-    const inDtypes = rule.usesParams ? e.inputs.map((a) => S.atomDtype(a)) : noDtypes
+    let inDtypes = noDtypes
+    if (rule.usesParams) {
+      const ds = new Array<DType>(n)
+      for (let i = 0; i < n; i++) ds[i] = S.atomDtype(ins[i]!)
+      inDtypes = ds
+    }
     S.setCtx(e.params, inDtypes, dt)
     let scalarOnly = true
-    for (const a of e.inputs) if (!S.isScalarAtom(a)) scalarOnly = false
+    for (let i = 0; i < n; i++) if (!S.isScalarAtom(ins[i]!)) scalarOnly = false
     if (scalarOnly) {
-      const refs = e.inputs.map((a) => S.scalarRef(a))
+      const refs = new Array<Ref>(n)
+      for (let i = 0; i < n; i++) refs[i] = S.scalarRef(ins[i]!)
       const r = scalarEqn(e, rule, dt, refs, S.size[o] === 1 ? o : -1)
       if (r === null) return false
       S.asScalar(o, r)
       return true
     }
     if (S.size[o]! <= SMALL) return smallElem(S, e, o, (refs) => scalarEqn(e, rule, dt, refs))
-    if (rule.unit && e.inputs.length === 2) { // x*1, x/1, ... on arrays: the result is x itself
-      const refs = e.inputs.map((a) => (S.isScalarAtom(a) ? S.scalarRef(a) : 0))
+    if (rule.unit && n === 2) { // x*1, x/1, ... on arrays: the result is x itself
+      const refs = [S.isScalarAtom(ins[0]!) ? S.scalarRef(ins[0]!) : 0, S.isScalarAtom(ins[1]!) ? S.scalarRef(ins[1]!) : 0]
       const k = simplify(rule, refs, S.lits)
-      if (k !== null && !S.isScalarAtom(e.inputs[k]!)) { S.aliasTo(o, e.inputs[k]!); return true }
+      if (k !== null && !S.isScalarAtom(ins[k]!)) { S.aliasTo(o, ins[k]!); return true }
     }
-    if (rule.expr(e.inputs.map(() => "x"), S.ctx) === null) return false
+    const xs = new Array<string>(n)
+    for (let i = 0; i < n; i++) xs[i] = "x"
+    if (rule.expr(xs, S.ctx) === null) return false
     if (e.prim === addP && stencilAdd(e, o, rule, inDtypes)) return true
     S.flushSinkInputs(e)
     const g = S.groupFor(S.shape[o]!)
-    const ins = e.inputs.map((a) => S.operand(a, g))
-    g.members.push({ out: o, rule, ins, params: e.params, inDtypes, dtype: dt, store: false })
+    const ops = new Array<Operand>(n)
+    for (let i = 0; i < n; i++) ops[i] = S.operand(ins[i]!, g)
+    g.members.push({ out: o, rule, ins: ops, params: e.params, inDtypes, dtype: dt, store: false })
     S.kind[o] = FUSED; S.grp[o] = g
     S.full(g)
     return true
@@ -341,7 +353,8 @@ export function schedule(closed: ClosedJaxpr, an: Analysis): Schedule {
 
   /** Schedules equations; at the end of a program or loop body (`close`) its open groups are flushed. */
   const run = (eqns: readonly Eqn[], close = true): void => {
-    for (const e of eqns) {
+    for (let k = 0; k < eqns.length; k++) {
+      const e = eqns[k]!
       const rule: Rule | undefined = e.effects.length ? undefined : ruleFor(e.prim)
       let done = false
       if (rule) {
