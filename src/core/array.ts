@@ -95,7 +95,16 @@ export abstract class Array {
   get T(): Array { return arrayOps.transpose(this) }
   matmul(y: A): Array { return arrayOps.matmul(this, y) }
   dot(y: A): Array { return arrayOps.dot(this, y) }
-  /** numpy's `x[i]` along axis 0; negative `i` counts from the end. */
+  /**
+   * numpy's `x[i]` along axis 0; negative `i` counts from the end. Under a transform, reading
+   * the same row of the same traced array again (`p.at(0)` in every step of a JS loop) gives
+   * the row already staged instead of staging another slice.
+   * @example
+   * ```ts
+   * import { np } from "wengert"
+   * np.array([[1, 2], [3, 4]]).at(-1).toArray() // => [3, 4]
+   * ```
+   */
   at(i: number): Array { return arrayOps.at(this, i) }
   astype(dtype: DType): Array { return arrayOps.astype(this, dtype) }
 

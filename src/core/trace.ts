@@ -49,6 +49,9 @@ let dynamic: Trace = evalTrace
 /** The level the next trace gets. */
 export const nextLevel = (): number => stack.length
 
+/** The trace that stages primitives of constants now (jit's, or level 0's). */
+export const dynamicTrace = (): Trace => dynamic
+
 /** Runs `body` with `trace` pushed; always pops it, so a throw leaves nothing behind. */
 export function withTrace<T extends Trace, R>(trace: T, body: (t: T) => R, opts: { dynamic?: boolean } = {}): R {
   if (trace.level !== stack.length) throw new Error(`internal: trace level ${trace.level} pushed at depth ${stack.length}`)

@@ -7,7 +7,7 @@ import { asArray } from "../core/convert.js"
 import { type DType, isInt, shortName } from "../core/dtype.js"
 import { DtypeError, InvalidArgumentError, ShapeError } from "../core/errors.js"
 import { normalizeAxes } from "../core/shape.js"
-import { bind1 } from "../core/trace.js"
+import { type Trace, Tracer, bind1, dynamicTrace } from "../core/trace.js"
 import * as S from "../prims/shape.js"
 import { arr, axisOf, dtypeArg, show } from "./args.js"
 
@@ -140,6 +140,14 @@ export function flip(x: ArrayLike, axis?: number | readonly number[] | null): Ar
   return axes.length === 0 ? a : S.rev(a, axes)
 }
 
+/**
+ * Rows already read from a traced array, with the dynamic trace they were read under: a JS loop
+ * that reads `p.at(0)` every step stages one slice, not one per step (XLA's CSE does this for
+ * JAX; here the trace never holds the copies). The same array under the same dynamic trace
+ * gives the same row, so a cached row is exactly what the read would give again.
+ */
+const rowsRead = new WeakMap<Tracer, Map<number, { dynamic: Trace; row: Array }>>()
+
 /** numpy's `x[i]`: the sub-array at static index `i` of axis 0 (negative counts from the end). */
 export function at(x: ArrayLike, i: number): Array {
   const a = arr("Array.at", x)
@@ -148,12 +156,20 @@ export function at(x: ArrayLike, i: number): Array {
   if (!Number.isInteger(i) || i < -n || i >= n)
     throw new InvalidArgumentError("Array.at", `index ${i} is out of bounds for axis 0 of ${show(a)}; use an integer in [${-n}, ${n - 1}].`)
   const k = i < 0 ? i + n : i
+  const traced = a instanceof Tracer && a.trace.active ? a : null, dynamic = dynamicTrace()
+  const seen = traced && rowsRead.get(traced)?.get(k)
+  if (seen && seen.dynamic === dynamic) return seen.row
   // the slice's params built once here (S.slice would copy them): x.at(i) runs once per step of
   // a traced JS loop, and its params live as long as the jaxpr
   const nd = a.ndim, start = new globalThis.Array<number>(nd), limit = new globalThis.Array<number>(nd), strides = new globalThis.Array<number>(nd)
   for (let d = 0; d < nd; d++) { start[d] = d === 0 ? k : 0; limit[d] = d === 0 ? k + 1 : a.shape[d]!; strides[d] = 1 }
-  const row = bind1(S.sliceP, [a], { start_indices: start, limit_indices: limit, strides })
-  return S.reshape(row, a.shape.slice(1))
+  const row = S.reshape(bind1(S.sliceP, [a], { start_indices: start, limit_indices: limit, strides }), a.shape.slice(1))
+  if (traced) {
+    let rows = rowsRead.get(traced)
+    if (!rows) rowsRead.set(traced, rows = new Map())
+    rows.set(k, { dynamic, row })
+  }
+  return row
 }
 
 /** `x` converted to `dtype` (floats to ints truncate toward zero). */
