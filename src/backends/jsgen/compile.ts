@@ -15,7 +15,7 @@ import { emitItems } from "./emit.js"
 import { CHUNK_WEIGHT, assemble } from "./chunk.js"
 import { dotHelper, preludeText, sharedHelpers, warmUp } from "./prelude.js"
 import { dotGeneralP } from "../../prims/dot.js"
-import { type Runner, controlRunner } from "./controlRunners.js"
+import { type Runner, controlRunner, isKept } from "./controlRunners.js"
 import { meter, noteAlloc } from "../../ir/measureMeter.js"
 
 export interface CompileOptions {
@@ -129,7 +129,8 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
         else {
           const k = plan.slot[o.buf]!, cls = plan.slots[k]!.cls
           data = B[k] as TypedArray
-          if (cls === "in" || cls === "const" || returned.includes(data)) data = data.slice()
+          // a fallback result may be an array its runner keeps and writes again on its next call
+          if (cls === "in" || cls === "const" || (cls === "ext" && isKept(data)) || returned.includes(data)) data = data.slice()
         }
         returned.push(data)
         return new NdArray(data, aval.shape, aval.dtype, aval.weakType)
@@ -145,30 +146,39 @@ export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): Co
   // runInto: outputs stored straight into the caller's arrays where the plan gives them a slot
   // of their own; the rest (scalars, literals, inputs, repeated outputs) are copied after
   const transient = plan.slots.flatMap((s, k) => (s.cls === "in" || s.cls === "out" || s.cls === "ext" ? [k] : []))
-  const inSlots = plan.slots.flatMap((s, k) => (s.cls === "in" ? [[k, s.index] as const] : []))
+  const inSlots = plan.slots.flatMap((s, k) => (s.cls === "in" ? [k] : []))
+  const inIndex = inSlots.map((k) => (plan.slots[k] as { index: number }).index)
   const direct = sch.outputs.map((o, j) => {
     if (!("buf" in o)) return -1
     const k = plan.slot[o.buf]!
     return plan.slots[k]!.cls === "out" && sch.outputs.findIndex((q) => "buf" in q && plan.slot[q.buf] === k) === j ? k : -1
   })
+  // what runInto does for each output after the program ran (worked out once: a solver's
+  // loop calls its body and predicate twice per step): nothing (stored in place), fill with
+  // a number (a literal), fill from a scalar slot, or copy a buffer slot
+  const after = sch.outputs.map((o, j): { fill?: number; sc?: number; slot?: number } =>
+    direct[j]! >= 0 ? {} : "lit" in o ? { fill: o.lit } : "sc" in o
+      ? (o.sc >= 0 ? { sc: asm.outSlot.get(o.sc)! } : { fill: sch.litValues[-1 - o.sc]! }) : { slot: plan.slot[o.buf]! })
   const runInto = (ins: readonly TypedArray[], outs: readonly TypedArray[]): void => {
     const nested = busy, m = meter
     m?.enter()
     const { B, S } = nested ? newState(false) : (state ??= newState(true))
     busy = true
     try {
-      for (const [k, i] of inSlots) B[k] = ins[i]
+      for (let i = 0; i < inSlots.length; i++) B[inSlots[i]!] = ins[inIndex[i]!]
       for (let j = 0; j < direct.length; j++) if (direct[j]! >= 0) B[direct[j]!] = outs[j]
       gen(B, S)
-      sch.outputs.forEach((o, j) => {
-        if (direct[j]! >= 0) return
-        if ("lit" in o) outs[j]!.fill(o.lit)
-        else if ("sc" in o) outs[j]!.fill(o.sc >= 0 ? S[asm.outSlot.get(o.sc)!]! : sch.litValues[-1 - o.sc]!)
-        else outs[j]!.set(B[plan.slot[o.buf]!] as TypedArray)
-      })
+      for (let j = 0; j < after.length; j++) {
+        const a = after[j]!, out = outs[j]!
+        if (a.slot !== undefined) out.set(B[a.slot] as TypedArray)
+        else if (a.sc !== undefined || a.fill !== undefined) {
+          const v = a.sc !== undefined ? S[a.sc]! : a.fill!
+          if (out.length === 1) out[0] = v; else out.fill(v)
+        }
+      }
     } finally {
       if (!nested) busy = false
-      for (const k of transient) B[k] = undefined
+      for (let i = 0; i < transient.length; i++) B[transient[i]!] = undefined
       m?.exit([])
     }
   }

@@ -9,7 +9,7 @@ import { type DType, type TypedArray, allocate } from "../../core/dtype.js"
 import { ClosedJaxpr } from "../../core/ir.js"
 import { NdArray } from "../../core/array.js"
 import { type LinearSolveP, checkResidual } from "../../prims/control/linearSolve.js"
-import type { ShapedArray } from "../../core/aval.js"
+import { ShapedArray } from "../../core/aval.js"
 import { noteAlloc, noteReuse } from "../../ir/measureMeter.js"
 
 /** A compiled sub-program run on caller-owned arrays: reads `ins`, writes every `outs[j]`. */
@@ -20,26 +20,35 @@ export type Runner = (args: readonly (number | TypedArray)[]) => TypedArray[]
 
 const isInt = (x: unknown, lo = 0): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= lo
 const fresh = (avals: readonly ShapedArray[]) => avals.map((a) => allocate(a.dtype, a.size))
+const flagAval = new ShapedArray([], "bool", false)
 
 /**
- * Two sets of loop carries per call, one of them kept from the last call: a loop returns
- * the set holding its result and hands the other back here (a solver's while loop runs on
- * every gradient; allocating both sets each time was a few percent of it, plus GC).
+ * Arrays a runner keeps from call to call (`sets` sets of `avals`): what it returns lives only
+ * until the program that called it returns, since compiled programs copy what they hand out
+ * (`run` copies fallback results it returns, `runInto` copies into the caller's arrays), so
+ * the next call may write the same arrays again. A solver's loops run on every gradient, and
+ * allocating their carries each time was a few percent of it and made its time vary with the
+ * collector. A call made while one is running (a loop nested in itself) gets arrays of its own.
  */
-function carrySets(avals: readonly ShapedArray[]) {
-  let spare: TypedArray[] | null = null
-  return {
-    take(): [TypedArray[], TypedArray[]] {
-      const a = fresh(avals), b = spare ?? fresh(avals)
-      noteAlloc(...a)
-      if (spare) noteReuse(...spare); else noteAlloc(...b)
-      spare = null // a nested call of this loop allocates its own
-      return [a, b]
-    },
-    /** The set the result is not in (the loop returns `result`: its carries, or its inputs). */
-    giveBack(sets: readonly TypedArray[][], result: readonly TypedArray[]): void {
-      spare = sets.find((s) => s[0] !== result[0]) ?? null
-    },
+const keptArrays = new WeakSet<TypedArray>()
+/** Whether `d` is an array a runner keeps and writes again on its next call (a caller handing it out copies it). */
+export const isKept = (d: TypedArray): boolean => keptArrays.has(d)
+
+function kept(avals: readonly ShapedArray[], sets: number) {
+  let mine: TypedArray[][] | null = null, busy = false
+  return <R>(body: (sets: TypedArray[][]) => R): R => {
+    if (busy) {
+      const own = globalThis.Array.from({ length: sets }, () => fresh(avals))
+      for (const o of own) noteAlloc(...o)
+      return body(own)
+    }
+    if (mine) for (const o of mine) noteReuse(...o)
+    else {
+      mine = globalThis.Array.from({ length: sets }, () => fresh(avals))
+      for (const o of mine) { noteAlloc(...o); for (const d of o) keptArrays.add(d) }
+    }
+    busy = true
+    try { return body(mine) } finally { busy = false }
   }
 }
 function asArray(x: number | TypedArray, dtype: DType): TypedArray {
@@ -74,13 +83,11 @@ export function controlRunner(name: string, params: Record<string, unknown>, inA
 /** A call too large to schedule in place (see inlineCall): its body compiled once, run on the inputs it reads. */
 function callRunner(body: unknown, inputs: readonly number[], compile: Compile): Runner | null {
   if (!(body instanceof ClosedJaxpr) || body.inAvals.length !== inputs.length) return null
-  const prog = compile(body), outAvals = body.outAvals
-  return (args) => {
-    const outs = fresh(outAvals)
-    noteAlloc(...outs)
-    prog.runInto(inputs.map((i, k) => asArray(args[i]!, body.inAvals[k]!.dtype)), outs)
-    return outs
-  }
+  const prog = compile(body), results = kept(body.outAvals, 1)
+  return (args) => results(([outs]) => {
+    prog.runInto(inputs.map((i, k) => asArray(args[i]!, body.inAvals[k]!.dtype)), outs!)
+    return outs!
+  })
 }
 
 /**
@@ -95,19 +102,18 @@ function linearSolveRunner(p: Record<string, unknown>, inAvals: readonly ShapedA
   if (nb < 0 || solve.inAvals.length !== ns + nb || matvec.inAvals.length !== a + nb || solve.outAvals.length !== nb) return null
   if (check !== null && check !== undefined && typeof check !== "number") return null
   const s = compile(solve), mv = typeof check === "number" ? compile(matvec) : null
-  return (args) => {
+  const solutions = kept(solve.outAvals, 1), products = kept(matvec.outAvals, 1)
+  return (args) => solutions(([x]) => {
     const arr = args.map((x, i) => asArray(x, inAvals[i]!.dtype))
-    const rhs = arr.slice(c), x = fresh(solve.outAvals)
-    noteAlloc(...x)
-    s.runInto([...arr.slice(a, a + ns), ...rhs], x)
-    if (mv) {
-      const ax = fresh(matvec.outAvals), nd = (d: TypedArray, a: ShapedArray) => new NdArray(d, a.shape, a.dtype, a.weakType)
-      noteAlloc(...ax)
-      mv.runInto([...arr.slice(0, a), ...x], ax)
-      checkResidual(p as LinearSolveP, ax.map((d, i) => nd(d, matvec.outAvals[i]!)), rhs.map((d, i) => nd(d, inAvals[c + i]!)))
-    }
-    return owned(x, args)
-  }
+    const rhs = arr.slice(c)
+    s.runInto([...arr.slice(a, a + ns), ...rhs], x!)
+    if (mv) products(([ax]) => {
+      const nd = (d: TypedArray, a: ShapedArray) => new NdArray(d, a.shape, a.dtype, a.weakType)
+      mv.runInto([...arr.slice(0, a), ...x!], ax!)
+      checkResidual(p as LinearSolveP, ax!.map((d, i) => nd(d, matvec.outAvals[i]!)), rhs.map((d, i) => nd(d, inAvals[c + i]!)))
+    })
+    return owned(x!, args)
+  })
 }
 
 function scanRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[], compile: Compile): Runner | null {
@@ -117,10 +123,9 @@ function scanRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[],
   if (ins.length !== n || nc + nk > n || outs.length < nk) return null
   const body = compile(jaxpr)
   const xRow = ins.slice(nc + nk).map((a) => a.size), yRow = outs.slice(nk).map((a) => a.size)
-  const carries = carrySets(outs.slice(0, nk))
-  return (args) => {
+  const carries = kept(outs.slice(0, nk), 2)
+  return (args) => carries((bufs) => {
     const a = args.map((x, i) => asArray(x, inAvals[i]!.dtype))
-    const bufs = carries.take()
     const ys = outs.slice(nk).map((o) => allocate(o.dtype, o.size * L))
     noteAlloc(...ys)
     const stepIns = a.slice(), stepOuts: TypedArray[] = new Array(outs.length)
@@ -133,9 +138,8 @@ function scanRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[],
       body.runInto(stepIns, stepOuts)
       cur = next
     }
-    if (nk > 0) carries.giveBack(bufs, cur)
     return owned([...cur, ...ys], args)
-  }
+  })
 }
 
 function whileRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[], compile: Compile): Runner | null {
@@ -143,37 +147,32 @@ function whileRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[]
   if (!(cj instanceof ClosedJaxpr) || !(bj instanceof ClosedJaxpr) || !isInt(cn) || !isInt(bn) || cn + bn > inAvals.length) return null
   const nk = inAvals.length - cn - bn
   if (cj.inAvals.length !== cn + nk || bj.inAvals.length !== bn + nk || bj.outAvals.length !== nk || cj.outAvals.length !== 1) return null
-  const pred = compile(cj), body = compile(bj), carries = carrySets(bj.outAvals)
-  return (args) => {
+  const pred = compile(cj), body = compile(bj), carries = kept(bj.outAvals, 2), flags = kept([flagAval], 1)
+  return (args) => carries((bufs) => flags(([flag]) => {
     const a = args.map((x, i) => asArray(x, inAvals[i]!.dtype))
-    const bufs = carries.take(), flag = [allocate("bool", 1)]
-    noteAlloc(...flag)
     const predIns = a.slice(0, cn), bodyIns = a.slice(cn, cn + bn)
     let cur = a.slice(cn + bn)
     for (let i = 0; ; i++) {
       for (let k = 0; k < nk; k++) { predIns[cn + k] = cur[k]!; bodyIns[bn + k] = cur[k]! }
-      pred.runInto(predIns, flag)
+      pred.runInto(predIns, flag!)
       if (!flag[0]![0]) break
       const next = bufs[i & 1]!
       body.runInto(bodyIns, next)
       cur = next
     }
-    if (nk > 0) carries.giveBack(bufs, cur)
     return owned(cur, args)
-  }
+  }))
 }
 
 function condRunner(p: Record<string, unknown>, inAvals: readonly ShapedArray[], compile: Compile): Runner | null {
   const { branches } = p
   if (!globalThis.Array.isArray(branches) || branches.length === 0 || !branches.every((b) => b instanceof ClosedJaxpr)) return null
   if (branches.some((b: ClosedJaxpr) => b.inAvals.length !== inAvals.length - 1)) return null
-  const compiled = branches.map((b: ClosedJaxpr) => compile(b)), outAvals = (branches[0] as ClosedJaxpr).outAvals
-  return (args) => {
+  const compiled = branches.map((b: ClosedJaxpr) => compile(b)), results = kept((branches[0] as ClosedJaxpr).outAvals, 1)
+  return (args) => results(([outs]) => {
     const index = typeof args[0] === "number" ? args[0] : args[0]![0]!
     const k = Math.min(Math.max(index, 0), compiled.length - 1)
-    const outs = fresh(outAvals)
-    noteAlloc(...outs)
-    compiled[k]!.runInto(args.slice(1).map((x, i) => asArray(x, inAvals[i + 1]!.dtype)), outs)
-    return outs
-  }
+    compiled[k]!.runInto(args.slice(1).map((x, i) => asArray(x, inAvals[i + 1]!.dtype)), outs!)
+    return outs!
+  })
 }
