@@ -7,7 +7,7 @@ import { asArray } from "../core/convert.js"
 import { type DType, isInt, shortName } from "../core/dtype.js"
 import { DtypeError, InvalidArgumentError, ShapeError } from "../core/errors.js"
 import { normalizeAxes } from "../core/shape.js"
-import { type Trace, Tracer, bind1, dynamicTrace } from "../core/trace.js"
+import { type Trace, Tracer, dynamicTrace } from "../core/trace.js"
 import * as S from "../prims/shape.js"
 import { arr, axisOf, dtypeArg, show } from "./args.js"
 
@@ -159,11 +159,7 @@ export function at(x: ArrayLike, i: number): Array {
   const traced = a instanceof Tracer && a.trace.active ? a : null, dynamic = dynamicTrace()
   const seen = traced && rowsRead.get(traced)?.get(k)
   if (seen && seen.dynamic === dynamic) return seen.row
-  // the slice's params built once here (S.slice would copy them): x.at(i) runs once per step of
-  // a traced JS loop, and its params live as long as the jaxpr
-  const nd = a.ndim, start = new globalThis.Array<number>(nd), limit = new globalThis.Array<number>(nd), strides = new globalThis.Array<number>(nd)
-  for (let d = 0; d < nd; d++) { start[d] = d === 0 ? k : 0; limit[d] = d === 0 ? k + 1 : a.shape[d]!; strides[d] = 1 }
-  const row = S.reshape(bind1(S.sliceP, [a], { start_indices: start, limit_indices: limit, strides }), a.shape.slice(1))
+  const row = S.reshape(S.slice(a, a.shape.map((_, d) => (d === 0 ? k : 0)), a.shape.map((s, d) => (d === 0 ? k + 1 : s))), a.shape.slice(1))
   if (traced) {
     let rows = rowsRead.get(traced)
     if (!rows) rowsRead.set(traced, rows = new Map())

@@ -13,8 +13,8 @@ import { planBuffers } from "./bufferPlan.js"
 import { reroll } from "./reroll.js"
 import { emitItems } from "./emit.js"
 import { CHUNK_WEIGHT, assemble } from "./chunk.js"
-import { dotHelper, preludeText, sharedHelpers, warmUp } from "./prelude.js"
-import { dotGeneralP } from "../../prims/dot.js"
+import { preludeText, sharedHelpers, warmUp } from "./prelude.js"
+import { productHelpers } from "./kernels.js"
 import { type Runner, controlRunner, isKept } from "./controlRunners.js"
 import { meter, noteAlloc } from "../../ir/measureMeter.js"
 
@@ -44,7 +44,7 @@ type Fallback = (k: number, args: readonly (number | TypedArray)[]) => TypedArra
 /** Compiles a closed jaxpr to JS. */
 export function compileJaxpr(closed: ClosedJaxpr, opts: CompileOptions = {}): CompiledProgram {
   // first, so that V8 optimizes the products' helpers in the background while the rest compiles
-  for (const e of closed.jaxpr.eqns) if (e.prim === dotGeneralP && e.outputs[0]!.aval.dtype !== "bool") warmUp(dotHelper(e.outputs[0]!.aval.dtype))
+  for (const h of productHelpers(closed.jaxpr.eqns)) warmUp(h)
   const an = analyze(closed)
   const scheduled = schedule(closed, an)
   const sch = opts.reroll === false ? scheduled : { ...scheduled, items: reroll(scheduled) }

@@ -9,7 +9,8 @@ import { type DType, castScalar } from "../../core/dtype.js"
 import { dotGeneralP } from "../../prims/dot.js"
 import * as sh from "../../prims/shape.js"
 import * as rd from "../../prims/reductions.js"
-import type { EmitCtx, KernelPlan, KernelRule, MemView, Strided } from "./types.js"
+import type { Eqn } from "../../core/ir.js"
+import type { EmitCtx, Helper, KernelPlan, KernelRule, MemView, Strided } from "./types.js"
 import { int, ints, isDtype, num } from "./text.js"
 import { contiguousStrides, mergeLevels, nest } from "./loops.js"
 import { dotHelper, helperName } from "./prelude.js"
@@ -63,6 +64,13 @@ kernel(dotGeneralP, 2, (p) => {
   const args = [sab, sam, sak, sbb, sbk, sbn, nb, M, N, K].map((x) => int(x!))
   return (e) => `${fn}(${e.buf(lv.base)},${int(lv.off)},${args[0]},${args[1]},${args[2]},${e.buf(rv.base)},${int(rv.off)},${args[3]},${args[4]},${args[5]},${e.out(0)},${args.slice(6).join(",")});`
 })
+
+/**
+ * The dot helpers a program's products will call, read off its equations before scheduling,
+ * so that compileJaxpr can warm them first (bool products are not compiled).
+ */
+export const productHelpers = (eqns: readonly Eqn[]): Helper[] =>
+  eqns.flatMap((e) => (e.prim === dotGeneralP && e.outputs[0]!.aval.dtype !== "bool" ? [dotHelper(e.outputs[0]!.aval.dtype)] : []))
 
 /** Copies a strided view into a strided destination over `shape`. */
 function copyLoop(shape: readonly number[], src: Strided, srcName: string, dst: Strided, dstName: string, tag: string): string {
